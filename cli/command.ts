@@ -1,0 +1,29 @@
+/**
+ * The shape of a `waymark` CLI command. Commands are data: a name (one or more words),
+ * a one-line summary, a usage text, node:util parseArgs options, and a run function
+ * that returns the process exit code (0 ok, 1 failed check/operation, 2 bad usage/input).
+ */
+import type { ParseArgsConfig } from 'node:util';
+
+export type CliOptions = NonNullable<ParseArgsConfig['options']>;
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Aborted on SIGINT/SIGTERM; long-running commands stop cleanly when it fires. */
+  signal: AbortSignal;
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export interface CliCommand<O extends CliOptions = CliOptions> {
+  /** Words after `waymark`, e.g. `beacon encode`. */
+  name: string;
+  summary: string;
+  /** Extra help text shown by `--help` after the generated option list. */
+  usage?: string;
+  options: O;
+  /** Positional arguments allowed (names for help). */
+  positionals?: string[];
+  run(args: { values: Record<string, string | boolean | string[] | boolean[] | undefined>; positionals: string[] }, io: CliIO): Promise<number>;
+}

@@ -1,0 +1,71 @@
+/**
+ * The one table of Waymark error codes. Every error that crosses a boundary (HTTP, CLI,
+ * serial, BLE, config) carries one of these codes, its HTTP status and a message
+ * template; docs/errors.md lists the same table and a test pins that both agree.
+ */
+
+export interface ErrorSpec {
+  readonly status: number;
+  readonly message: string;
+}
+
+/** Message templates use %s for the first detail argument. */
+export const ERRORS = {
+  // configuration and usage
+  WAYMARK_ERR_CONFIG_INVALID: { status: 500, message: 'Invalid configuration: %s' },
+  WAYMARK_ERR_CONFIG_NOT_FOUND: { status: 500, message: 'Configuration file not found: %s' },
+  WAYMARK_ERR_USAGE: { status: 400, message: 'Bad usage: %s' },
+  WAYMARK_ERR_FILE_FORMAT: { status: 400, message: 'Unreadable file: %s' },
+  // HTTP boundary
+  WAYMARK_ERR_BAD_REQUEST: { status: 400, message: 'Bad request: %s' },
+  WAYMARK_ERR_NOT_FOUND: { status: 404, message: 'Not found: %s' },
+  WAYMARK_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large: %s' },
+  WAYMARK_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests: %s' },
+  WAYMARK_ERR_INTERNAL: { status: 500, message: 'Internal error: %s' },
+  // radio and advertising data
+  WAYMARK_ERR_RADIO_UNAVAILABLE: { status: 503, message: 'Radio unavailable: %s' },
+  WAYMARK_ERR_HCI_MALFORMED: { status: 400, message: 'Malformed HCI packet: %s' },
+  WAYMARK_ERR_AD_MALFORMED: { status: 400, message: 'Malformed advertising data: %s' },
+  WAYMARK_ERR_RSSI_OUT_OF_RANGE: { status: 400, message: 'RSSI out of range: %s' },
+  // store
+  WAYMARK_ERR_STORE: { status: 500, message: 'Store failure: %s' },
+  // clock
+  WAYMARK_ERR_CLOCK_UNSYNCED: { status: 503, message: 'Clock is not synchronized: %s' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERRORS, code);
+}
+
+export interface WaymarkErrorOptions {
+  /** Structured context for logs and API bodies (field names, limits, received values). */
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** An error with a stable code, an HTTP status and structured details. */
+export class WaymarkError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail = '', options: WaymarkErrorOptions = {}) {
+    const spec = ERRORS[code];
+    super(spec.message.replace('%s', detail), options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WaymarkError';
+    this.code = code;
+    this.statusCode = spec.status;
+    this.details = options.details;
+  }
+
+  /** The body an HTTP route or a `--json` CLI command returns for this error. */
+  toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export function isWaymarkError(err: unknown, code?: ErrorCode): err is WaymarkError {
+  return err instanceof WaymarkError && (code === undefined || err.code === code);
+}
