@@ -1,0 +1,113 @@
+/**
+ * The kiosk configuration: one JSON file, validated with a schema at start-up. Every
+ * bad field is named in one WAYMARK_ERR_CONFIG_INVALID error; host paths can be
+ * overridden from the environment (see core/paths.ts).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { z } from 'zod';
+import { WaymarkError } from './errors.js';
+import { ENV, DEFAULT_PATHS } from './paths.js';
+
+const GEOHASH9 = /^[0123456789bcdefghjkmnpqrstuvwxyz]{9}$/;
+
+const emaFilter = z.object({
+  kind: z.literal('ema'),
+  /** Time constant tau of the first-order low-pass filter, seconds. */
+  timeConstantS: z.number().positive().max(600).default(4),
+}).strict();
+
+const kalmanFilter = z.object({
+  kind: z.literal('kalman'),
+  /** Process noise: variance growth of the true RSSI, dB^2 per second. */
+  processNoise: z.number().positive().max(1000).default(0.5),
+  /** Measurement noise: variance of one RSSI sample, dB^2 (shadowing sigma squared). */
+  measurementNoise: z.number().positive().max(10000).default(16),
+}).strict();
+
+export const configSchema = z.object({
+  venue: z.object({
+    name: z.string().min(1).max(80).default('Waymark venue'),
+    geohash: z.string().regex(GEOHASH9, 'must be a 9-character geohash (base32: 0-9, b-z without a, i, l, o)').default('u4pruydqq'),
+  }).strict().prefault({}),
+  dataDir: z.string().min(1).default(DEFAULT_PATHS.dataDir),
+  radio: z.object({
+    adapter: z.enum(['hci', 'serial', 'virtual']).default('hci'),
+    hciDevice: z.number().int().min(0).max(63).default(0),
+    serialPort: z.string().min(1).default(DEFAULT_PATHS.serialPort),
+    baudRate: z.number().int().positive().default(1_000_000),
+  }).strict().prefault({}),
+  sightings: z.object({
+    filter: z.discriminatedUnion('kind', [emaFilter, kalmanFilter]).prefault({ kind: 'ema' }),
+    /** A session closes when its address has not been heard for this long, seconds. */
+    sessionGapS: z.number().positive().max(3600).default(30),
+    /** Filtered RSSI at or above which a device counts as inside the venue, dBm. */
+    insideRssiDbm: z.number().min(-127).max(20).default(-80),
+    /** Address kinds that count as visitors' devices for occupancy. */
+    visitorKinds: z.array(z.enum(['public', 'static', 'resolvable', 'non-resolvable'])).min(1)
+      .default(['resolvable', 'non-resolvable']),
+    /** Occupancy is sampled into the store at this interval, seconds. */
+    occupancySampleS: z.number().int().min(1).max(3600).default(60),
+  }).strict().prefault({}),
+  retention: z.object({
+    days: z.number().positive().max(3650).default(14),
+    sweepIntervalS: z.number().int().min(1).max(86400).default(3600),
+  }).strict().prefault({}),
+  store: z.object({
+    /** Writes are batched and committed at this interval (one fsync at most), ms. */
+    flushIntervalMs: z.number().int().min(10).max(60000).default(1000),
+  }).strict().prefault({}),
+  http: z.object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: z.number().int().min(0).max(65535).default(8080),
+  }).strict().prefault({}),
+  chain: z.object({
+    rpcUrl: z.string().url().optional(),
+  }).strict().prefault({}),
+}).strict();
+
+export type KioskConfig = z.infer<typeof configSchema>;
+export type KioskConfigInput = z.input<typeof configSchema>;
+
+/** Validate a parsed config object; throws WAYMARK_ERR_CONFIG_INVALID naming every bad field. */
+export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = {}): KioskConfig {
+  const merged = applyEnv(input, env);
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(root)'}: ${i.message}`);
+    throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', problems.join('; '), {
+      details: { fields: result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message })) },
+    });
+  }
+  return result.data;
+}
+
+/** Read, parse and validate a config file. */
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): KioskConfig {
+  if (!existsSync(path)) throw new WaymarkError('WAYMARK_ERR_CONFIG_NOT_FOUND', path);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', `${path} is not valid JSON (${(err as Error).message})`, { cause: err });
+  }
+  return parseConfig(raw, env);
+}
+
+function applyEnv(input: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) return input;
+  const cfg = structuredClone(input) as Record<string, any>;
+  const section = (name: string) => {
+    if (cfg[name] === undefined) cfg[name] = {};
+    return cfg[name];
+  };
+  if (env[ENV.DATA_DIR]) cfg.dataDir = env[ENV.DATA_DIR];
+  if (env[ENV.SERIAL_PORT]) section('radio').serialPort = env[ENV.SERIAL_PORT];
+  if (env[ENV.HCI_DEVICE]) section('radio').hciDevice = numberOrText(env[ENV.HCI_DEVICE]!);
+  if (env[ENV.HTTP_PORT]) section('http').port = numberOrText(env[ENV.HTTP_PORT]!);
+  if (env[ENV.RPC_URL]) section('chain').rpcUrl = env[ENV.RPC_URL];
+  return cfg;
+}
+
+function numberOrText(text: string): number | string {
+  return /^\d+$/.test(text) ? Number(text) : text;
+}

@@ -1,0 +1,171 @@
+/**
+ * Durable storage of the sightings pipeline: per-day salts, dwell sessions and
+ * occupancy samples. Writes are queued and committed together by `flush()` (the kiosk
+ * calls it about once a second), so steady state costs one transaction per interval.
+ */
+import { randomBytes } from 'node:crypto';
+import { DAY_MS, utcDay } from '../../core/clock.js';
+import type { Database } from './database.js';
+import type { SaltSource } from '../sightings/address-hash.js';
+import type { SessionRecord } from '../sightings/sessions.js';
+
+export interface OccupancySample {
+  t: number;
+  inside: number;
+  openSessions: number;
+}
+
+export interface RetentionResult {
+  saltsDestroyed: number;
+  sessionsDeleted: number;
+  occupancyDeleted: number;
+}
+
+/** Upper bounds (minutes) of the dwell histogram's buckets; the last is open-ended. */
+export const DWELL_BUCKETS_MIN = [1, 5, 15, 30, 60, 120] as const;
+
+export class SightingsStore implements SaltSource {
+  readonly #db: Database;
+  readonly #salts = new Map<number, Uint8Array>();
+  #sessionQueue = new Map<number, SessionRecord>();
+  #occupancyQueue: OccupancySample[] = [];
+  readonly #upsertSession;
+  readonly #insertOccupancy;
+  readonly #insertSalt;
+  /** Days older than this are refused salts (they were shredded). */
+  #oldestDay = -Infinity;
+  flushes = 0;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#upsertSession = db.prepare(`
+      INSERT INTO sessions (id, address_hash, kind, first_seen, last_seen, samples, rssi_min, rssi_mean, rssi_max, rssi_last, closed)
+      VALUES (@id, @addressHash, @kind, @firstSeen, @lastSeen, @samples, @rssiMin, @rssiMean, @rssiMax, @rssiLast, @closed)
+      ON CONFLICT(id) DO UPDATE SET last_seen = excluded.last_seen, samples = excluded.samples,
+        rssi_min = excluded.rssi_min, rssi_mean = excluded.rssi_mean, rssi_max = excluded.rssi_max,
+        rssi_last = excluded.rssi_last, closed = excluded.closed`);
+    this.#insertOccupancy = db.prepare('INSERT OR REPLACE INTO occupancy (t, inside, open_sessions) VALUES (?, ?, ?)');
+    this.#insertSalt = db.prepare('INSERT INTO salts (day, salt) VALUES (?, ?)');
+    for (const row of db.prepare('SELECT day, salt FROM salts').all() as { day: number; salt: Buffer }[]) {
+      this.#salts.set(row.day, new Uint8Array(row.salt));
+    }
+  }
+
+  /** Sessions left open by a previous run that stopped without closing them. */
+  closeInterrupted(): number {
+    return this.#db.prepare('UPDATE sessions SET closed = 1 WHERE closed = 0').run().changes;
+  }
+
+  nextSessionId(): number {
+    const row = this.#db.prepare('SELECT MAX(id) AS id FROM sessions').get() as { id: number | null };
+    return (row.id ?? 0) + 1;
+  }
+
+  saltFor(day: number): Uint8Array {
+    const cached = this.#salts.get(day);
+    if (cached) return cached;
+    if (day < this.#oldestDay) {
+      throw new RangeError(`day ${day} is past the retention period; its salt was destroyed`);
+    }
+    const salt = new Uint8Array(randomBytes(32));
+    // Persist at once (outside the batch): a hash must stay reproducible after a restart.
+    this.#insertSalt.run(day, Buffer.from(salt));
+    this.#salts.set(day, salt);
+    return salt;
+  }
+
+  queueSessions(records: Iterable<SessionRecord>): void {
+    for (const r of records) this.#sessionQueue.set(r.id, r);
+  }
+
+  queueOccupancy(sample: OccupancySample): void {
+    this.#occupancyQueue.push(sample);
+  }
+
+  get pendingWrites(): number {
+    return this.#sessionQueue.size + this.#occupancyQueue.length;
+  }
+
+  /** Commit everything queued in one transaction. Returns the rows written. */
+  flush(): number {
+    const sessions = this.#sessionQueue;
+    const occupancy = this.#occupancyQueue;
+    if (sessions.size === 0 && occupancy.length === 0) return 0;
+    this.#sessionQueue = new Map();
+    this.#occupancyQueue = [];
+    try {
+      this.#db.transaction(() => {
+        for (const r of sessions.values()) this.#upsertSession.run({ ...r, closed: r.closed ? 1 : 0 });
+        for (const o of occupancy) this.#insertOccupancy.run(o.t, o.inside, o.openSessions);
+      })();
+    } catch (err) {
+      // Keep what failed so the next flush retries it; nothing is dropped.
+      for (const [id, r] of sessions) if (!this.#sessionQueue.has(id)) this.#sessionQueue.set(id, r);
+      this.#occupancyQueue = occupancy.concat(this.#occupancyQueue);
+      throw err;
+    }
+    this.flushes++;
+    return sessions.size + occupancy.length;
+  }
+
+  /**
+   * Enforce retention at `now`: destroy salts of days entirely older than the period,
+   * then delete sessions and occupancy samples older than it.
+   */
+  applyRetention(now: number, retentionDays: number): RetentionResult {
+    const cutoff = now - retentionDays * DAY_MS;
+    // A day's salt goes once the whole day is past the cutoff.
+    const firstKeptDay = utcDay(cutoff);
+    this.#oldestDay = firstKeptDay;
+    const result = this.#db.transaction(() => ({
+      saltsDestroyed: this.#db.prepare('DELETE FROM salts WHERE day < ?').run(firstKeptDay).changes,
+      sessionsDeleted: this.#db.prepare('DELETE FROM sessions WHERE last_seen < ?').run(cutoff).changes,
+      occupancyDeleted: this.#db.prepare('DELETE FROM occupancy WHERE t < ?').run(cutoff).changes,
+    }))();
+    for (const day of [...this.#salts.keys()]) {
+      if (day < firstKeptDay) {
+        this.#salts.get(day)!.fill(0);
+        this.#salts.delete(day);
+      }
+    }
+    // Move freed pages' bytes out of the WAL into the (secure-deleted) main file.
+    this.#db.pragma('wal_checkpoint(TRUNCATE)');
+    return result;
+  }
+
+  counts(): { sessions: number; closedSessions: number; salts: number; occupancySamples: number } {
+    const row = this.#db.prepare(`SELECT
+      (SELECT COUNT(*) FROM sessions) AS sessions,
+      (SELECT COUNT(*) FROM sessions WHERE closed = 1) AS closedSessions,
+      (SELECT COUNT(*) FROM salts) AS salts,
+      (SELECT COUNT(*) FROM occupancy) AS occupancySamples`).get() as Record<string, number>;
+    return row as { sessions: number; closedSessions: number; salts: number; occupancySamples: number };
+  }
+
+  occupancySeries(fromMs: number, toMs: number, limit = 1440): OccupancySample[] {
+    return this.#db.prepare(`SELECT t, inside, open_sessions AS openSessions FROM occupancy
+      WHERE t >= ? AND t <= ? ORDER BY t DESC LIMIT ?`).all(fromMs, toMs, limit).reverse() as OccupancySample[];
+  }
+
+  /** Counts of closed sessions of the given kinds by dwell bucket. */
+  dwellHistogram(fromMs: number, toMs: number, kinds: readonly string[]): { le: number | null; count: number }[] {
+    const placeholders = kinds.map(() => '?').join(',');
+    const rows = this.#db.prepare(`SELECT (last_seen - first_seen) / 60000.0 AS minutes FROM sessions
+      WHERE closed = 1 AND first_seen >= ? AND first_seen <= ? AND kind IN (${placeholders})`)
+      .all(fromMs, toMs, ...kinds) as { minutes: number }[];
+    const counts = new Array<number>(DWELL_BUCKETS_MIN.length + 1).fill(0);
+    for (const { minutes } of rows) {
+      let i = DWELL_BUCKETS_MIN.findIndex((le) => minutes <= le);
+      if (i < 0) i = DWELL_BUCKETS_MIN.length;
+      counts[i]!++;
+    }
+    return counts.map((count, i) => ({ le: DWELL_BUCKETS_MIN[i] ?? null, count }));
+  }
+
+  recentSessions(limit: number): SessionRecord[] {
+    return (this.#db.prepare(`SELECT id, address_hash AS addressHash, kind, first_seen AS firstSeen, last_seen AS lastSeen,
+      last_seen - first_seen AS dwellMs, samples, rssi_min AS rssiMin, rssi_mean AS rssiMean, rssi_max AS rssiMax,
+      rssi_last AS rssiLast, closed FROM sessions ORDER BY id DESC LIMIT ?`).all(limit) as any[])
+      .map((r) => ({ ...r, closed: r.closed === 1 }));
+  }
+}
