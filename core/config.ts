@@ -39,9 +39,9 @@ export const configSchema = z.object({
   sightings: z.object({
     filter: z.discriminatedUnion('kind', [emaFilter, kalmanFilter]).prefault({ kind: 'ema' }),
     /** A session closes when its address has not been heard for this long, seconds. */
-    sessionGapS: z.number().positive().max(3600).default(30),
+    sessionGapS: z.number().positive().max(3600).default(15),
     /** Filtered RSSI at or above which a device counts as inside the venue, dBm. */
-    insideRssiDbm: z.number().min(-127).max(20).default(-80),
+    insideRssiDbm: z.number().min(-127).max(20).default(-85),
     /** Address kinds that count as visitors' devices for occupancy. */
     visitorKinds: z.array(z.enum(['public', 'static', 'resolvable', 'non-resolvable'])).min(1)
       .default(['resolvable', 'non-resolvable']),

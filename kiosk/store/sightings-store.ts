@@ -162,6 +162,10 @@ export class SightingsStore implements SaltSource {
     return counts.map((count, i) => ({ le: DWELL_BUCKETS_MIN[i] ?? null, count }));
   }
 
+  distinctAddressHashes(sinceMs: number): number {
+    return (this.#db.prepare('SELECT COUNT(DISTINCT address_hash) AS n FROM sessions WHERE first_seen >= ?').get(sinceMs) as { n: number }).n;
+  }
+
   recentSessions(limit: number): SessionRecord[] {
     return (this.#db.prepare(`SELECT id, address_hash AS addressHash, kind, first_seen AS firstSeen, last_seen AS lastSeen,
       last_seen - first_seen AS dwellMs, samples, rssi_min AS rssiMin, rssi_mean AS rssiMean, rssi_max AS rssiMax,

@@ -1,0 +1,38 @@
+/**
+ * BLE device address helpers: the kind of a random address is in its top two bits
+ * (Core spec Vol 6 Part B 1.3): 0b11 static, 0b01 resolvable private, 0b00
+ * non-resolvable private, 0b10 reserved.
+ */
+import type { AddressKind } from './ports.js';
+
+/** `address` as `aa:bb:cc:dd:ee:ff` (most significant byte first). */
+export function addressKindOf(address: string, addressType: 'public' | 'random' | number): AddressKind {
+  const random = addressType === 'random' || addressType === 1 || addressType === 3;
+  if (!random) return 'public';
+  const msb = parseInt(address.slice(0, 2), 16);
+  switch (msb >> 6) {
+    case 0b11: return 'static';
+    case 0b01: return 'resolvable';
+    case 0b00: return 'non-resolvable';
+    default: return 'reserved';
+  }
+}
+
+/**
+ * Checks the AD structures of an advertisement (Core spec Vol 3 Part C 11): each is a
+ * length byte, then that many bytes (type + data). Returns why it is malformed, or null.
+ * A zero length is only allowed as trailing padding (all remaining bytes zero).
+ */
+export function adStructuresProblem(data: Uint8Array): string | null {
+  let i = 0;
+  while (i < data.length) {
+    const len = data[i]!;
+    if (len === 0) {
+      for (let j = i + 1; j < data.length; j++) if (data[j] !== 0) return `zero-length AD structure at byte ${i}`;
+      return null;
+    }
+    if (i + 1 + len > data.length) return `AD structure at byte ${i} claims ${len} bytes, only ${data.length - i - 1} left`;
+    i += 1 + len;
+  }
+  return null;
+}

@@ -1,0 +1,91 @@
+/**
+ * The kiosk screen: one self-contained HTML page (no external assets; the kiosk may
+ * be offline) showing the venue, live occupancy and health, readable at 3 m on a
+ * 7-inch screen. It polls the JSON API every two seconds.
+ */
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+export function kioskPage(opts: { venueName: string }): string {
+  const name = escapeHtml(opts.venueName);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${name} · Waymark</title>
+<style>
+  :root { color-scheme: dark; --fg: #f5f5f5; --dim: #a0a0a0; --ok: #3ddc84; --bad: #ff5c5c; --bg: #101418; --card: #1b2229; }
+  * { box-sizing: border-box; }
+  body { margin: 0; font-family: system-ui, sans-serif; background: var(--bg); color: var(--fg); min-height: 100vh; display: flex; flex-direction: column; }
+  header { padding: 2.5vh 4vw 1vh; }
+  h1 { margin: 0; font-size: clamp(28px, 7vw, 72px); line-height: 1.1; }
+  .sub { color: var(--dim); font-size: clamp(16px, 2.6vw, 28px); margin-top: .4em; }
+  main { flex: 1; display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 2vw; padding: 2vh 4vw; }
+  .card { background: var(--card); border-radius: 16px; padding: 2vh 2vw; }
+  .label { color: var(--dim); font-size: clamp(16px, 2.4vw, 26px); text-transform: uppercase; letter-spacing: .05em; }
+  .big { font-size: clamp(64px, 16vw, 180px); font-weight: 700; line-height: 1; margin-top: .1em; font-variant-numeric: tabular-nums; }
+  .row { display: flex; justify-content: space-between; font-size: clamp(18px, 2.8vw, 30px); padding: .35em 0; border-bottom: 1px solid #2a333c; }
+  .row:last-child { border-bottom: 0; }
+  .ok { color: var(--ok); } .bad { color: var(--bad); }
+  footer { color: var(--dim); padding: 1vh 4vw 2vh; font-size: clamp(14px, 2vw, 20px); }
+  #banner { display: none; background: var(--bad); color: #000; font-weight: 700; padding: 1.5vh 4vw; font-size: clamp(18px, 3vw, 32px); }
+</style>
+</head>
+<body>
+<div id="banner" role="alert"></div>
+<header>
+  <h1 id="venue">${name}</h1>
+  <div class="sub" id="where">Waymark kiosk</div>
+</header>
+<main>
+  <section class="card" aria-labelledby="occ-label">
+    <div class="label" id="occ-label">People here now</div>
+    <div class="big" id="occupancy" data-testid="occupancy">–</div>
+    <div class="row"><span>Peak</span><span id="peak">–</span></div>
+    <div class="row"><span>Devices nearby</span><span id="open">–</span></div>
+  </section>
+  <section class="card" aria-labelledby="health-label">
+    <div class="label" id="health-label">Kiosk health</div>
+    <div class="row"><span>Radio</span><span id="radio" data-testid="radio">–</span></div>
+    <div class="row"><span>Storage</span><span id="store">–</span></div>
+    <div class="row"><span>Clock</span><span id="clock">–</span></div>
+    <div class="row"><span>Reports heard</span><span id="reports">–</span></div>
+  </section>
+</main>
+<footer>No Bluetooth address is stored: devices are counted under daily-salted hashes, deleted after <span id="retention">14</span> days.</footer>
+<script>
+const $ = (id) => document.getElementById(id);
+function set(id, text, ok) { const el = $(id); el.textContent = text; if (ok !== undefined) el.className = ok ? 'ok' : 'bad'; }
+async function refresh() {
+  try {
+    const [status, occ] = await Promise.all([fetch('/v1/status').then((r) => r.json()), fetch('/v1/occupancy').then((r) => r.json())]);
+    set('venue', status.venue.name);
+    set('where', 'Geohash ' + status.venue.geohash);
+    set('occupancy', String(occ.now));
+    set('peak', String(occ.peak));
+    set('open', String(occ.openSessions));
+    set('radio', status.radio.state === 'poweredOn' ? 'on · ' + status.radio.adapter : status.radio.state, status.radio.state === 'poweredOn');
+    set('store', status.store.ok ? 'ok' : 'failing', status.store.ok);
+    set('clock', status.clock.synced ? 'synced (' + status.clock.source + ')' : 'NOT synced', status.clock.synced);
+    set('reports', status.sightings.reports.toLocaleString());
+    set('retention', String(status.retention.days));
+    const problems = [];
+    if (!status.clock.synced) problems.push('Clock not synchronized: check-ins are paused.');
+    if (!status.store.ok) problems.push('Storage failing: ' + status.store.lastError);
+    $('banner').textContent = problems.join(' ');
+    $('banner').style.display = problems.length ? 'block' : 'none';
+  } catch (err) {
+    $('banner').textContent = 'Kiosk service unreachable';
+    $('banner').style.display = 'block';
+  }
+}
+refresh();
+setInterval(refresh, 2000);
+</script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,200 @@
+/**
+ * The kiosk daemon's core: wires a Scanner into the sightings pipeline and the SQLite
+ * store, and runs the housekeeping loop (close idle sessions, sample occupancy, commit
+ * queued writes once per flush interval, enforce retention). HTTP and CLI sit on top.
+ */
+import { join } from 'node:path';
+import type { KioskConfig } from '../core/config.js';
+import type { Clock } from '../core/clock.js';
+import type { AddressKind, Scanner, RadioState } from '../core/ports.js';
+import { TypedEmitter } from '../core/events.js';
+import { silentLogger, type Logger } from '../core/log.js';
+import { STORE_FILE } from '../core/paths.js';
+import { openDatabase, type Database } from './store/database.js';
+import { SightingsStore, type RetentionResult } from './store/sightings-store.js';
+import { SightingsPipeline } from './sightings/pipeline.js';
+import type { SessionRecord } from './sightings/sessions.js';
+
+export interface KioskOptions {
+  config: KioskConfig;
+  clock: Clock;
+  scanner: Scanner;
+  logger?: Logger;
+  /** SQLite path; default `<dataDir>/waymark.db`. */
+  storePath?: string;
+}
+
+export type KioskEvents = {
+  /** Closed sessions and snapshots of changed open ones, as the store receives them. */
+  sessions: (records: SessionRecord[]) => void;
+  tick: (now: number) => void;
+};
+
+export interface KioskStatus {
+  venue: { name: string; geohash: string };
+  radio: { adapter: string; state: RadioState; reports: number; dropped: number; restarts: number };
+  store: { path: string; ok: boolean; lastError: string | null; sessions: number; pendingWrites: number; flushes: number };
+  clock: { now: string; synced: boolean; source: string; detail?: string };
+  sightings: ReturnType<SightingsPipeline['stats']>;
+  retention: { days: number; lastRun: string | null; last: RetentionResult | null };
+  uptimeS: number;
+}
+
+export class Kiosk extends TypedEmitter<KioskEvents> {
+  readonly config: KioskConfig;
+  readonly clock: Clock;
+  readonly scanner: Scanner;
+  readonly store: SightingsStore;
+  readonly pipeline: SightingsPipeline;
+  readonly log: Logger;
+  readonly storePath: string;
+  readonly #db: Database;
+  #radioState: RadioState = 'unknown';
+  #timer: NodeJS.Timeout | undefined;
+  #lastOccupancySample = -Infinity;
+  #lastRetention = -Infinity;
+  #lastRetentionResult: RetentionResult | null = null;
+  #storeError: string | null = null;
+  #startedAt = 0;
+  #stopped = false;
+  readonly #visitorKinds: readonly AddressKind[];
+
+  constructor(opts: KioskOptions) {
+    super();
+    this.config = opts.config;
+    this.clock = opts.clock;
+    this.scanner = opts.scanner;
+    this.log = opts.logger ?? silentLogger;
+    this.storePath = opts.storePath ?? join(opts.config.dataDir, STORE_FILE);
+    this.#db = openDatabase(this.storePath);
+    this.store = new SightingsStore(this.#db);
+    const interrupted = this.store.closeInterrupted();
+    if (interrupted > 0) this.log.warn({ sessions: interrupted }, 'closed sessions left open by an unclean stop');
+    const s = opts.config.sightings;
+    this.#visitorKinds = s.visitorKinds;
+    this.pipeline = new SightingsPipeline({
+      filter: s.filter,
+      sessionGapS: s.sessionGapS,
+      insideRssiDbm: s.insideRssiDbm,
+      visitorKinds: s.visitorKinds,
+      salts: this.store,
+      firstSessionId: this.store.nextSessionId(),
+    });
+    this.pipeline.onSessions((records) => {
+      this.store.queueSessions(records);
+      this.emit('sessions', records);
+    });
+    this.scanner.on('report', (r) => this.pipeline.ingest(r));
+    this.scanner.on('state', (state) => {
+      this.#radioState = state;
+      this.log.info({ state }, 'radio state');
+    });
+    this.scanner.on('error', (err) => this.log.error({ err }, 'radio error'));
+  }
+
+  async start(): Promise<void> {
+    this.#startedAt = this.clock.now();
+    this.#housekeeping(this.clock.now());
+    this.#timer = setInterval(() => this.#housekeeping(this.clock.now()), this.config.store.flushIntervalMs);
+    await this.scanner.start();
+    this.#radioState = 'poweredOn';
+    this.log.info({ radio: this.scanner.name, store: this.storePath }, 'kiosk started');
+  }
+
+  /** One round of housekeeping at `now`; exposed for tests and replay. */
+  #housekeeping(now: number): void {
+    this.pipeline.tick(now);
+    const s = this.config.sightings;
+    if (now - this.#lastOccupancySample >= s.occupancySampleS * 1000) {
+      this.#lastOccupancySample = now;
+      const stats = this.pipeline.stats();
+      this.store.queueOccupancy({ t: Math.round(now), inside: stats.occupancyNow, openSessions: stats.sessionsOpen });
+    }
+    try {
+      if (now - this.#lastRetention >= this.config.retention.sweepIntervalS * 1000) {
+        this.#lastRetention = now;
+        this.#lastRetentionResult = this.store.applyRetention(now, this.config.retention.days);
+        if (this.#lastRetentionResult.sessionsDeleted || this.#lastRetentionResult.saltsDestroyed) {
+          this.log.info(this.#lastRetentionResult, 'retention applied');
+        }
+      }
+      this.store.flush();
+      this.#storeError = null;
+    } catch (err) {
+      this.#storeError = (err as Error).message;
+      this.log.error({ err }, 'store write failed; will retry');
+    }
+    this.emit('tick', now);
+  }
+
+  /** Run housekeeping now (tests, replay, and before a summary). */
+  flushNow(): void {
+    this.#housekeeping(this.clock.now());
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    try {
+      await this.scanner.close();
+    } catch (err) {
+      this.log.warn({ err }, 'radio did not close cleanly');
+    }
+    this.pipeline.finish();
+    try {
+      this.store.flush();
+    } catch (err) {
+      this.log.error({ err }, 'final store write failed');
+    }
+    this.#db.close();
+    this.log.info('kiosk stopped');
+  }
+
+  status(): KioskStatus {
+    const now = this.clock.now();
+    const sync = this.clock.syncStatus();
+    const radio = this.scanner.stats();
+    let sessions = -1;
+    try {
+      sessions = this.store.counts().sessions;
+    } catch (err) {
+      this.#storeError = (err as Error).message;
+    }
+    return {
+      venue: { name: this.config.venue.name, geohash: this.config.venue.geohash },
+      radio: { adapter: this.scanner.name, state: this.#radioState, reports: radio.reports, dropped: radio.dropped, restarts: radio.restarts },
+      store: { path: this.storePath, ok: this.#storeError === null, lastError: this.#storeError, sessions, pendingWrites: this.store.pendingWrites, flushes: this.store.flushes },
+      clock: { now: new Date(now).toISOString(), synced: sync.synced, source: sync.source, ...(sync.detail ? { detail: sync.detail } : {}) },
+      sightings: this.pipeline.stats(),
+      retention: {
+        days: this.config.retention.days,
+        lastRun: Number.isFinite(this.#lastRetention) ? new Date(this.#lastRetention).toISOString() : null,
+        last: this.#lastRetentionResult,
+      },
+      uptimeS: Math.round((now - this.#startedAt) / 1000),
+    };
+  }
+
+  /** Occupancy now, its series over a window, and the dwell histogram of the window. */
+  occupancy(sinceMs: number, untilMs: number) {
+    const stats = this.pipeline.stats();
+    return {
+      now: stats.occupancyNow,
+      peak: stats.occupancyPeak,
+      openSessions: stats.sessionsOpen,
+      insideRssiDbm: this.config.sightings.insideRssiDbm,
+      series: this.store.occupancySeries(sinceMs, untilMs),
+      dwellHistogram: this.store.dwellHistogram(sinceMs, untilMs, this.#visitorKinds),
+    };
+  }
+
+  /** Distinct address hashes stored since a time: the distinct addresses seen per day. */
+  distinctAddresses(sinceMs: number): number {
+    return this.store.distinctAddressHashes(sinceMs);
+  }
+
+  get healthy(): boolean {
+    return this.#storeError === null && this.#radioState === 'poweredOn';
+  }
+}

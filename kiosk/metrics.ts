@@ -1,0 +1,56 @@
+/**
+ * Prometheus metrics of one kiosk, read from its status at scrape time (a registry per
+ * kiosk, so several kiosks can live in one process in tests).
+ */
+import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
+import type { Kiosk } from './kiosk.js';
+
+export interface MetricSource {
+  name: string;
+  help: string;
+  type?: 'counter' | 'gauge';
+  labels?: string[];
+  read(): number | { labels: Record<string, string>; value: number }[];
+}
+
+export function createKioskMetrics(kiosk: Kiosk, extra: MetricSource[] = []): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'waymark_process_' });
+  const sources: MetricSource[] = [
+    { name: 'waymark_reports_total', help: 'Advertising reports accepted by the sightings pipeline', read: () => kiosk.pipeline.stats().reports },
+    {
+      name: 'waymark_reports_dropped_total', help: 'Reports dropped as invalid, by reason', labels: ['reason'],
+      read: () => {
+        const s = kiosk.pipeline.stats();
+        const radio = kiosk.scanner.stats();
+        return [
+          { labels: { reason: 'rssi' }, value: s.dropped.rssi },
+          { labels: { reason: 'time' }, value: s.dropped.time },
+          { labels: { reason: 'radio' }, value: radio.dropped },
+        ];
+      },
+    },
+    { name: 'waymark_scan_restarts_total', help: 'Times scanning was restarted after the controller stopped it', read: () => kiosk.scanner.stats().restarts },
+    { name: 'waymark_sessions_open', help: 'Open dwell sessions', read: () => kiosk.pipeline.stats().sessionsOpen },
+    { name: 'waymark_sessions_closed_total', help: 'Dwell sessions closed', read: () => kiosk.pipeline.stats().sessionsClosed },
+    { name: 'waymark_occupancy', help: 'Visitor devices inside now (filtered RSSI over the threshold)', read: () => kiosk.pipeline.stats().occupancyNow },
+    { name: 'waymark_store_pending_writes', help: 'Rows queued for the next store transaction', read: () => kiosk.store.pendingWrites },
+    { name: 'waymark_store_flushes_total', help: 'Store transactions committed', read: () => kiosk.store.flushes },
+    { name: 'waymark_store_ok', help: '1 when the last store write succeeded', read: () => (kiosk.status().store.ok ? 1 : 0) },
+    ...extra,
+  ];
+  for (const src of sources) {
+    new Gauge({
+      name: src.name,
+      help: src.help,
+      labelNames: src.labels ?? [],
+      registers: [registry],
+      collect() {
+        const v = src.read();
+        if (typeof v === 'number') this.set(v);
+        else for (const { labels, value } of v) this.set(labels, value);
+      },
+    });
+  }
+  return registry;
+}
