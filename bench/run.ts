@@ -7,6 +7,7 @@ import type { BenchFigure, BenchGroup } from './types.js';
 
 const GROUPS: Record<string, () => Promise<BenchGroup>> = {
   sightings: async () => (await import('./sightings.js')).group,
+  beacon: async () => (await import('./beacon.js')).group,
 };
 
 async function main(): Promise<number> {

@@ -5,7 +5,10 @@
  */
 import type { ParseArgsConfig } from 'node:util';
 
-export type CliOptions = NonNullable<ParseArgsConfig['options']>;
+type ParseArgsOption = NonNullable<ParseArgsConfig['options']>[string];
+
+/** parseArgs options, each with a description for `--help`. */
+export type CliOptions = Record<string, ParseArgsOption & { description?: string }>;
 
 export interface CliIO {
   stdout: (text: string) => void;

@@ -23,15 +23,15 @@ export function addressKindOf(address: string, addressType: 'public' | 'random' 
  * length byte, then that many bytes (type + data). Returns why it is malformed, or null.
  * A zero length is only allowed as trailing padding (all remaining bytes zero).
  */
-export function adStructuresProblem(data: Uint8Array): string | null {
-  let i = 0;
-  while (i < data.length) {
+export function adStructuresProblem(data: Uint8Array, start = 0, end = data.length): string | null {
+  let i = start;
+  while (i < end) {
     const len = data[i]!;
     if (len === 0) {
-      for (let j = i + 1; j < data.length; j++) if (data[j] !== 0) return `zero-length AD structure at byte ${i}`;
+      for (let j = i + 1; j < end; j++) if (data[j] !== 0) return `zero-length AD structure at byte ${i - start}`;
       return null;
     }
-    if (i + 1 + len > data.length) return `AD structure at byte ${i} claims ${len} bytes, only ${data.length - i - 1} left`;
+    if (i + 1 + len > end) return `AD structure at byte ${i - start} claims ${len} bytes, only ${end - i - 1} left`;
     i += 1 + len;
   }
   return null;

@@ -27,10 +27,36 @@ export const ERRORS = {
   WAYMARK_ERR_HCI_MALFORMED: { status: 400, message: 'Malformed HCI packet: %s' },
   WAYMARK_ERR_AD_MALFORMED: { status: 400, message: 'Malformed advertising data: %s' },
   WAYMARK_ERR_RSSI_OUT_OF_RANGE: { status: 400, message: 'RSSI out of range: %s' },
+  // serial link to the radio co-processor
+  WAYMARK_ERR_SERIAL_FRAME: { status: 400, message: 'Bad serial frame: %s' },
+  WAYMARK_ERR_SERIAL_PAYLOAD: { status: 400, message: 'Malformed serial payload: %s' },
+  WAYMARK_ERR_SERIAL_TIMEOUT: { status: 504, message: 'Co-processor did not answer: %s' },
+  WAYMARK_ERR_SERIAL_DISCONNECTED: { status: 503, message: 'Co-processor disconnected: %s' },
+  WAYMARK_ERR_SERIAL_HANDSHAKE: { status: 502, message: 'Co-processor handshake failed: %s' },
+  WAYMARK_ERR_DEVICE_ERROR: { status: 502, message: 'Co-processor reported an error: %s' },
+  // signed beacon frames (beacon/)
+  WAYMARK_ERR_BEACON_MALFORMED: { status: 400, message: 'Malformed beacon frame: %s' },
+  WAYMARK_ERR_BEACON_BAD_SIGNATURE: { status: 400, message: 'Beacon signature does not verify: %s' },
+  WAYMARK_ERR_BEACON_EPOCH: { status: 400, message: 'Beacon epoch outside the accepted window: %s' },
+  WAYMARK_ERR_BEACON_INCOMPLETE: { status: 400, message: 'Beacon frame incomplete: %s' },
+  WAYMARK_ERR_BEACON_FRAGMENT_MISMATCH: { status: 400, message: 'Beacon fragments do not belong together: %s' },
+  WAYMARK_ERR_BEACON_UNKNOWN_KIOSK: { status: 404, message: 'Unknown beacon kiosk: %s' },
   // store
   WAYMARK_ERR_STORE: { status: 500, message: 'Store failure: %s' },
   // clock
   WAYMARK_ERR_CLOCK_UNSYNCED: { status: 503, message: 'Clock is not synchronized: %s' },
+  // chain (contracts/)
+  WAYMARK_ERR_CHAIN_BUILD: { status: 500, message: 'Contract build failed: %s' },
+  WAYMARK_ERR_CHAIN_UNAVAILABLE: { status: 503, message: 'Chain node unavailable: %s' },
+  WAYMARK_ERR_CHAIN_UNAUTHORIZED: { status: 403, message: 'Not authorized on chain: %s' },
+  WAYMARK_ERR_CHAIN_UNKNOWN_VENUE: { status: 404, message: 'Unknown venue: %s' },
+  WAYMARK_ERR_CHAIN_SEQ_REPLAY: { status: 409, message: 'Batch already committed: %s' },
+  WAYMARK_ERR_CHAIN_SEQ_GAP: { status: 409, message: 'Batch sequence out of order: %s' },
+  WAYMARK_ERR_CHAIN_CONFLICT: { status: 409, message: 'Conflicting chain state: %s' },
+  WAYMARK_ERR_CHAIN_BAD_BATCH: { status: 400, message: 'Invalid batch: %s' },
+  WAYMARK_ERR_CHAIN_REVERTED: { status: 500, message: 'Transaction reverted: %s' },
+  WAYMARK_ERR_GEOHASH_INVALID: { status: 400, message: 'Invalid geohash: %s' },
+  WAYMARK_ERR_EXPOSURE_WINDOW: { status: 400, message: 'Invalid exposure window: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

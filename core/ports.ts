@@ -64,12 +64,17 @@ export interface Advertiser extends TypedEmitter<AdvertiserEvents> {
   close(): Promise<void>;
 }
 
-/** A batch of records as committed on chain. */
+/** A batch of records as committed on chain (WaymarkRegistry.commitBatch, docs/CONTRACTS.md). */
 export interface BatchCommit {
-  venueId: string;
-  seq: number;
+  /** The registry's venue id: a uint64 counter from 1, assigned at venue registration. */
+  venueId: bigint | number;
+  /** The kiosk's batch sequence number; must be exactly its next one (0, 1, 2, ...). */
+  seq: bigint | number;
+  /** 0x-prefixed 32-byte Merkle root over the batch's records. */
   merkleRoot: string;
+  /** Records in the batch, 1..2^32-1. */
   count: number;
+  /** Unix seconds of the batch's first and last record. */
   fromTime: number;
   toTime: number;
 }

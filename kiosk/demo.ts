@@ -1,0 +1,126 @@
+/**
+ * Demo mode: a complete kiosk on the simulated venue, with a real SQLite store (in a
+ * temp dir unless one is given) and the real HTTP page. Runs until stopped, or for a
+ * duration after which it summarizes what it saw, scored against the venue's truth.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { ScaledClock } from '../core/clock.js';
+import { parseConfig, type KioskConfigInput } from '../core/config.js';
+import { silentLogger, type Logger } from '../core/log.js';
+import { Kiosk } from './kiosk.js';
+import { buildHttpApp } from './http/server.js';
+import { createVirtualRadio, type VirtualRadio } from './virtual-radio.js';
+import type { SightingsSummary } from './replay.js';
+
+export interface DemoOptions {
+  seed?: number;
+  /** Simulated seconds per wall second. Default 1. */
+  speed?: number;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  capturePath?: string;
+  logger?: Logger;
+  config?: KioskConfigInput;
+}
+
+export interface DemoKiosk {
+  kiosk: Kiosk;
+  radio: VirtualRadio;
+  app: FastifyInstance;
+  url: string;
+  dataDir: string;
+  summary(): DemoSummary;
+  stop(): Promise<void>;
+}
+
+export interface DemoSummary extends SightingsSummary {
+  seed: number;
+  speed: number;
+  dataDir: string;
+  url: string;
+  packetsOnAir: number;
+  truth: { visitors: number; occupancyNow: number };
+}
+
+export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
+  const seed = opts.seed ?? 1;
+  const speed = opts.speed ?? 1;
+  const tempDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'waymark-demo-'));
+  const logger = opts.logger ?? silentLogger;
+  const config = parseConfig({
+    ...opts.config,
+    venue: { name: 'Demo Café', geohash: 'u4pruydqq', ...opts.config?.venue },
+    dataDir,
+    radio: { adapter: 'virtual' },
+    store: { flushIntervalMs: 250, ...opts.config?.store },
+    sightings: { occupancySampleS: 60, ...opts.config?.sightings },
+  });
+  const clock = new ScaledClock(speed);
+  const radio = await createVirtualRadio({ clock, seed, capturePath: opts.capturePath });
+  const kiosk = new Kiosk({ config, clock, scanner: radio.scanner, logger });
+  const startedAt = clock.now();
+  let app: FastifyInstance | undefined;
+  try {
+    await kiosk.start();
+    radio.start();
+    app = await buildHttpApp(kiosk, { logger });
+    await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
+  } catch (err) {
+    await app?.close();
+    await radio.stop();
+    await kiosk.stop();
+    if (tempDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port ?? 8080;
+  const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : 'localhost'}:${port}/`;
+  let stopped = false;
+  let final: DemoSummary | undefined;
+
+  const summary = (): DemoSummary => {
+    if (final) return final;
+    const now = clock.now();
+    const stats = kiosk.pipeline.stats();
+    const scan = radio.scanner.stats();
+    return {
+      radio: radio.scanner.name,
+      reports: stats.reports,
+      dropped: { malformed: scan.dropped, rssi: stats.dropped.rssi },
+      addresses: kiosk.distinctAddresses(startedAt - 1),
+      sessions: stats.sessionsClosed,
+      occupancyPeak: stats.occupancyPeak,
+      occupancyNow: stats.occupancyNow,
+      simulatedSeconds: Math.round((now - startedAt) / 1000),
+      seed,
+      speed,
+      dataDir: tempDir ? '(temporary)' : dataDir,
+      url,
+      packetsOnAir: radio.packetsOnAir(),
+      truth: {
+        visitors: radio.venue.truth.visitsArrivingBetween(startedAt, now).length,
+        occupancyNow: radio.venue.occupancyAt(now),
+      },
+    };
+  };
+
+  return {
+    kiosk, radio, app, url, dataDir, summary,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app!.close();
+      await radio.stop();
+      const before = summary();
+      await kiosk.stop();
+      // sessions still open were closed by the stop
+      final = { ...before, sessions: kiosk.pipeline.stats().sessionsClosed };
+      if (tempDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
