@@ -27,8 +27,9 @@ export function kioskPage(opts: { venueName: string }): string {
   .card { background: var(--card); border-radius: 16px; padding: 2vh 2vw; }
   .label { color: var(--dim); font-size: clamp(16px, 2.4vw, 26px); text-transform: uppercase; letter-spacing: .05em; }
   .big { font-size: clamp(64px, 16vw, 180px); font-weight: 700; line-height: 1; margin-top: .1em; font-variant-numeric: tabular-nums; }
-  .row { display: flex; justify-content: space-between; font-size: clamp(18px, 2.8vw, 30px); padding: .35em 0; border-bottom: 1px solid #2a333c; }
+  .row { display: flex; justify-content: space-between; gap: 1em; font-size: clamp(18px, 2.8vw, 30px); padding: .35em 0; border-bottom: 1px solid #2a333c; }
   .row:last-child { border-bottom: 0; }
+  .row span:last-child { text-align: right; }
   .ok { color: var(--ok); } .bad { color: var(--bad); }
   footer { color: var(--dim); padding: 1vh 4vw 2vh; font-size: clamp(14px, 2vw, 20px); }
   #banner { display: none; background: var(--bad); color: #000; font-weight: 700; padding: 1.5vh 4vw; font-size: clamp(18px, 3vw, 32px); }
