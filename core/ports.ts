@@ -94,3 +94,19 @@ export interface Chain {
 }
 
 export { type Clock, type ClockSyncStatus } from './clock.js';
+
+/**
+ * A BLE tap check-in as the GATT transport hands it to the check-in service: a phone
+ * wrote its 32-byte visitor commitment over a connection whose RSSI the kiosk measured
+ * and low-pass filtered. The service enforces the tap threshold and returns the bytes
+ * to send back (the attestation as UTF-8 JSON), or throws a WaymarkError.
+ */
+export interface TapCheckinRequest {
+  visitor: Uint8Array;
+  /** Filtered RSSI of the link, dBm. */
+  rssiDbm: number;
+  /** The phone's (rotating) address: for rate limiting in memory only, never stored. */
+  peer: string;
+}
+
+export type TapCheckinHandler = (request: TapCheckinRequest) => Promise<Uint8Array>;

@@ -1,6 +1,6 @@
 /**
  * Opens the kiosk's SQLite file (better-sqlite3) and brings its schema up to date with
- * numbered migrations, run once in order and recorded in `PRAGMA user_version`.
+ * named migrations, each run once in order and recorded in the `migrations` table.
  * WAL with synchronous=NORMAL: a commit writes the WAL without fsync; checkpoints fsync.
  * secure_delete overwrites deleted rows, so shredded salts do not linger in free pages.
  */
@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { WaymarkError } from '../../core/errors.js';
-import { MIGRATIONS } from './migrations.js';
+import { MIGRATIONS, type Migration } from './migrations.js';
 
 const require = createRequire(import.meta.url);
 
@@ -33,15 +33,20 @@ export function openDatabase(path: string): Database {
   return db;
 }
 
-export function migrate(db: Database): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new WaymarkError('WAYMARK_ERR_STORE', `database schema version ${current} is newer than this Waymark (${MIGRATIONS.length})`);
+export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): void {
+  db.exec('CREATE TABLE IF NOT EXISTS migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)');
+  const applied = new Set((db.prepare('SELECT id FROM migrations').all() as { id: string }[]).map((r) => r.id));
+  const known = new Set(migrations.map((m) => m.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new WaymarkError('WAYMARK_ERR_STORE', `the database was written by a newer Waymark (unknown migrations: ${unknown.join(', ')})`);
   }
-  for (let v = current; v < MIGRATIONS.length; v++) {
+  const record = db.prepare('INSERT INTO migrations (id, applied_at) VALUES (?, ?)');
+  for (const m of migrations) {
+    if (applied.has(m.id)) continue;
     db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
+      db.exec(m.sql);
+      record.run(m.id, Date.now());
     })();
   }
 }

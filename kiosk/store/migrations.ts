@@ -1,10 +1,15 @@
 /**
- * The store's schema, one numbered migration per entry. Never edit a shipped entry:
- * append a new one.
+ * The store's schema as named migrations, applied once each in this order and recorded
+ * in the `migrations` table. Never edit a shipped entry: append a new one. Each part of
+ * the kiosk owns its own entries (named `NNN-part-what`).
  */
-export const MIGRATIONS: readonly string[] = [
-  // 1: sightings
-  `
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  { id: '001-sightings', sql: `
   CREATE TABLE salts (
     day INTEGER PRIMARY KEY,          -- UTC day number (days since 1970-01-01)
     salt BLOB NOT NULL                -- 32 random bytes; destroyed after the retention period
@@ -33,5 +38,5 @@ export const MIGRATIONS: readonly string[] = [
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
   );
-  `,
+  ` },
 ];

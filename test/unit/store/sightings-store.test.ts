@@ -150,3 +150,15 @@ t.test('a failed flush keeps its rows for the next one', async (t) => {
   t.equal(store.flush(), 1);
   t.equal(store.counts().sessions, 1);
 });
+
+t.test('migrations run once, and a newer database is refused', async (t) => {
+  const { path, db } = setup(t);
+  const ids = (db.prepare('SELECT id FROM migrations').all() as { id: string }[]).map((r) => r.id);
+  t.same(ids.slice(0, 1), ['001-sightings']);
+  db.close();
+  const again = openDatabase(path);
+  t.equal((again.prepare('SELECT COUNT(*) AS n FROM migrations').get() as { n: number }).n, ids.length, 'reopening applies nothing twice');
+  again.prepare('INSERT INTO migrations (id, applied_at) VALUES (?, ?)').run('999-from-the-future', 0);
+  again.close();
+  t.throws(() => openDatabase(path), /newer Waymark.*999-from-the-future/);
+});
