@@ -8,6 +8,7 @@ import type { BenchFigure, BenchGroup } from './types.js';
 const GROUPS: Record<string, () => Promise<BenchGroup>> = {
   sightings: async () => (await import('./sightings.js')).group,
   beacon: async () => (await import('./beacon.js')).group,
+  gas: async () => (await import('./gas.js')).group,
 };
 
 async function main(): Promise<number> {

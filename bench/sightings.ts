@@ -14,7 +14,10 @@ import { parseConfig } from '../core/config.js';
 import { addressKindOf } from '../core/address.js';
 import { AddressHasher } from '../kiosk/sightings/address-hash.js';
 import { VirtualVenue } from '../firmware-bridge/sim/venue.js';
-import { formatAddress } from '../firmware-bridge/sim/air.js';
+import { formatAddress, AdvEventType, type AirPacket } from '../firmware-bridge/sim/air.js';
+import { defaultHciHub } from '../firmware-bridge/sim/hci-hub.js';
+import { createNobleScanner } from '../kiosk/radio/noble-scanner.js';
+import { ManualClock } from '../core/clock.js';
 
 function tempStore() {
   const dir = mkdtempSync(join(tmpdir(), 'waymark-bench-'));
@@ -158,12 +161,126 @@ function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
+/** A stream of packets from `distinct` addresses seen `perAddress` times each, 1 ms apart. */
+function* churnPackets(distinct: number, perAddress: number, t0: number): Generator<AirPacket> {
+  const data = Uint8Array.from([0x02, 0x01, 0x1a, 0x07, 0x16, 0x6f, 0xfd, 1, 2, 3, 4]);
+  let time = t0;
+  for (let i = 0; i < distinct; i++) {
+    const address = Uint8Array.from([0x40 | ((i >>> 24) & 0x3f), (i >>> 16) & 0xff, (i >>> 8) & 0xff, i & 0xff, 0x5a, 0xa5]);
+    for (let k = 0; k < perAddress; k++) {
+      yield { time: time++, address, addressType: 1, eventType: AdvEventType.ADV_NONCONN_IND, data, rssi: -50 - (i % 40) };
+    }
+  }
+}
+
+/**
+ * HCI bytes -> virtual socket -> noble's parser -> scanner -> pipeline -> SQLite, with the
+ * RSS growth over the run: the path a kiosk's reports take, minus the kernel.
+ */
+function slope(points: [number, number][]): number {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p[0], 0) / n;
+  const my = points.reduce((a, p) => a + p[1], 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const [x, y] of points) {
+    num += (x - mx) * (y - my);
+    den += (x - mx) ** 2;
+  }
+  return den === 0 ? 0 : num / den;
+}
+
+async function endToEnd(opts: { distinct: number; perAddress: number; warmup: number }) {
+  const { store, cleanup } = tempStore();
+  const controller = defaultHciHub.add();
+  const deviceId = defaultHciHub.devices().find((d) => defaultHciHub.get(d.devId) === controller)!.devId;
+  const t0 = Date.UTC(2026, 0, 5);
+  const clock = new ManualClock(t0);
+  const scanner = createNobleScanner({ deviceId, socket: 'virtual', clock });
+  try {
+    const pipeline = pipelineFor(store);
+    let received = 0;
+    scanner.on('report', (r) => {
+      received++;
+      pipeline.ingest(r);
+    });
+    await scanner.start();
+    const total = opts.distinct * opts.perAddress;
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    const rssStart = process.memoryUsage().rss;
+    // Growth is measured from the end of a warm-up, once the allocator and V8's young
+    // generation have reached their working size; a leak keeps growing after it.
+    let rss0 = rssStart;
+    let heap0 = process.memoryUsage().heapUsed;
+    const warmupReports = opts.warmup * opts.perAddress;
+    const sampleEvery = 50_000;
+    const samples: [number, number][] = [];
+    const start = performance.now();
+    const batch: AirPacket[] = [];
+    let sent = 0;
+    for (const p of churnPackets(opts.distinct, opts.perAddress, t0)) {
+      batch.push(p);
+      if (batch.length === 2000) {
+        clock.set(p.time);
+        sent += controller.hearAll(batch);
+        batch.length = 0;
+        // let noble drain the socket before the next batch, as a radio would pace it
+        while (received < sent) await new Promise((r) => setImmediate(r));
+        pipeline.tick(clock.now());
+        if (sent % 100_000 === 0) store.flush();
+        if (sent === warmupReports) {
+          store.flush();
+          gc?.();
+          rss0 = process.memoryUsage().rss;
+          heap0 = process.memoryUsage().heapUsed;
+        }
+        if (sent >= warmupReports && sent % sampleEvery === 0) {
+          gc?.();
+          samples.push([sent, process.memoryUsage().rss]);
+        }
+      }
+    }
+    sent += controller.hearAll(batch);
+    while (received < sent) await new Promise((r) => setImmediate(r));
+    const seconds = (performance.now() - start) / 1000;
+    pipeline.tick(clock.now() + 60_000);
+    store.flush();
+    gc?.();
+    const { rss: rss1, heapUsed: heap1 } = process.memoryUsage();
+    const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
+    // RSS moves by tens of MB as the allocator breathes; a leak is a trend. The growth is
+    // the least-squares slope of RSS over the reports after warm-up, times their number.
+    const trend = samples.length >= 3 ? slope(samples) * (total - warmupReports) : rss1 - rss0;
+    return {
+      rate: Math.round(total / seconds), rssGrowthMb: mb(trend), rssFromStartMb: mb(rss1 - rssStart), heapGrowthMb: mb(heap1 - heap0),
+      rssEndMinusWarmupMb: mb(rss1 - rss0),
+      reports: received, retained: scanner.retainedAddresses(),
+    };
+  } finally {
+    await scanner.close();
+    defaultHciHub.remove(deviceId);
+    cleanup();
+  }
+}
+
 export const group: BenchGroup = {
   name: 'sightings',
   async run({ quick, log }) {
     const figures: BenchFigure[] = [];
     log('sightings.pipeline ...');
     figures.push(await pipelineThroughput(quick));
+    log('sightings.e2e (HCI bytes -> noble -> store) ...');
+    const e2e = await endToEnd({ distinct: quick ? 2_000 : 10_000, perAddress: 20, warmup: 100 });
+    figures.push({ bench: 'sightings.e2e', value: e2e.rate, unit: 'reports/s', goal: 100_000, better: 'higher', reports: e2e.reports });
+    log('sightings.churn_rss_mb (distinct rotating addresses through noble) ...');
+    const churn = await endToEnd({ distinct: quick ? 200_000 : 1_000_000, perAddress: 1, warmup: 100_000 });
+    figures.push({
+      bench: 'sightings.churn_rss_mb', value: churn.rssGrowthMb, unit: 'MB', goal: 20, better: 'lower', measuredAfterWarmupAddresses: 100_000,
+      method: 'least-squares RSS trend after warm-up', rssEndMinusWarmupMb: churn.rssEndMinusWarmupMb,
+      rssFromStartMb: churn.rssFromStartMb, heapGrowthMb: churn.heapGrowthMb, addresses: churn.reports, nobleRetained: churn.retained,
+      gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    });
     log('sightings accuracy against the virtual venue ...');
     figures.push(...(await accuracy(quick)));
     return figures;
