@@ -61,7 +61,28 @@ export const configSchema = z.object({
     port: z.number().int().min(0).max(65535).default(8080),
   }).strict().prefault({}),
   chain: z.object({
+    /** JSON-RPC URL of the EVM node; absent = no anchoring. */
     rpcUrl: z.string().url().optional(),
+    /** Expected chain id; the kiosk refuses to send to another chain. */
+    chainId: z.number().int().positive().optional(),
+    /** Address of the WaymarkRegistry contract. */
+    registry: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'must be a 0x-prefixed 20-byte address').optional(),
+    /** The venue id this kiosk commits for (registry's uint64 venue id). */
+    venueId: z.number().int().positive().optional(),
+    /** The kiosk key: an encrypted JSON keystore or a 0600 hex file; default <dataDir>/kiosk-key.json. */
+    keyFile: z.string().min(1).optional(),
+    /** File holding the keystore passphrase (else $WAYMARK_KEY_PASSPHRASE). */
+    passphraseFile: z.string().min(1).optional(),
+    /** Blocks a commit must be buried under before it counts as confirmed. */
+    confirmations: z.number().int().min(0).max(100).default(2),
+    /** Highest max fee per gas the kiosk will pay, gwei. */
+    maxFeeGwei: z.number().positive().max(100000).default(200),
+  }).strict().prefault({}),
+  batch: z.object({
+    /** A batch closes when it has this many records... */
+    maxRecords: z.number().int().min(1).max(100000).default(1000),
+    /** ...or when its oldest record is this old, seconds. */
+    maxAgeS: z.number().int().min(1).max(86400).default(300),
   }).strict().prefault({}),
 }).strict();
 

@@ -16,6 +16,8 @@ export const ENV = {
   HTTP_PORT: 'WAYMARK_HTTP_PORT',
   /** JSON-RPC URL of the chain. */
   RPC_URL: 'WAYMARK_RPC_URL',
+  /** Passphrase of the kiosk keystore (prefer chain.passphraseFile). */
+  KEY_PASSPHRASE: 'WAYMARK_KEY_PASSPHRASE',
   /** Log level (pino): trace, debug, info, warn, error, silent. */
   LOG_LEVEL: 'WAYMARK_LOG_LEVEL',
 } as const;
