@@ -14,6 +14,10 @@ import { Kiosk } from './kiosk.js';
 import { buildHttpApp } from './http/server.js';
 import { createVirtualRadio, type VirtualRadio } from './virtual-radio.js';
 import type { SightingsSummary } from './replay.js';
+import { startDemoBeacon, type DemoBeacon } from './demo-beacon.js';
+import type { VerifiedPosition } from './beacon-listener.js';
+import { startDemoCheckin, type DemoCheckin, type DemoCheckinSummary } from './checkin/demo.js';
+import type { KioskKey } from './checkin/attestation-signer.js';
 
 export interface DemoOptions {
   seed?: number;
@@ -25,6 +29,12 @@ export interface DemoOptions {
   capturePath?: string;
   logger?: Logger;
   config?: KioskConfigInput;
+  /** Every beacon position the demo's simulated phone verifies. */
+  onBeaconPosition?: (p: VerifiedPosition) => void;
+  /** The kiosk's attestation key (default: a fresh random one; anvil's dev key #1 works too). */
+  kioskKey?: KioskKey;
+  /** Simulated seconds between simulated visitors' QR check-ins; 0 = none. Default 30. */
+  checkinVisitorEveryS?: number;
 }
 
 export interface DemoKiosk {
@@ -33,6 +43,7 @@ export interface DemoKiosk {
   app: FastifyInstance;
   url: string;
   dataDir: string;
+  checkin: DemoCheckin;
   summary(): DemoSummary;
   stop(): Promise<void>;
 }
@@ -44,6 +55,8 @@ export interface DemoSummary extends SightingsSummary {
   url: string;
   packetsOnAir: number;
   truth: { visitors: number; occupancyNow: number };
+  beacon: ReturnType<DemoBeacon['summary']> | null;
+  checkins: DemoCheckinSummary | null;
 }
 
 export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
@@ -59,19 +72,28 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
     radio: { adapter: 'virtual' },
     store: { flushIntervalMs: 250, ...opts.config?.store },
     sightings: { occupancySampleS: 60, ...opts.config?.sightings },
+    // every simulated visitor comes from 127.0.0.1
+    checkin: { ...opts.config?.checkin, rateLimit: { checkinsPerMinute: 100_000, tokenReadsPerMinute: 100_000, ...opts.config?.checkin?.rateLimit } },
   });
   const clock = new ScaledClock(speed);
   const radio = await createVirtualRadio({ clock, seed, capturePath: opts.capturePath });
   const kiosk = new Kiosk({ config, clock, scanner: radio.scanner, logger });
   const startedAt = clock.now();
   let app: FastifyInstance | undefined;
+  let beacon: DemoBeacon | undefined;
+  let checkin: DemoCheckin | undefined;
   try {
     await kiosk.start();
     radio.start();
-    app = await buildHttpApp(kiosk, { logger });
+    beacon = await startDemoBeacon({ clock, kioskDeviceId: radio.deviceId, dataDir, geohash: config.venue.geohash, logger, onPosition: opts.onBeaconPosition });
+    checkin = startDemoCheckin({ config, clock, storePath: kiosk.storePath, kioskKey: opts.kioskKey, visitorEveryS: opts.checkinVisitorEveryS, logger });
+    const checkinStatus = checkin.service;
+    app = await buildHttpApp(kiosk, { logger, statusExtras: () => ({ checkin: checkinStatus.status() }), plugins: [checkin.plugin] });
     await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
     await app?.close();
+    await checkin?.stop();
+    await beacon?.stop();
     await radio.stop();
     await kiosk.stop();
     if (tempDir) rmSync(dataDir, { recursive: true, force: true });
@@ -80,6 +102,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : opts.port ?? 8080;
   const url = `http://${opts.host && opts.host !== '0.0.0.0' ? opts.host : 'localhost'}:${port}/`;
+  checkin!.startVisitors(url, speed);
   let stopped = false;
   let final: DemoSummary | undefined;
 
@@ -106,17 +129,21 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
         visitors: radio.venue.truth.visitsArrivingBetween(startedAt, now).length,
         occupancyNow: radio.venue.occupancyAt(now),
       },
+      beacon: beacon?.summary() ?? null,
+      checkins: checkin?.summary() ?? null,
     };
   };
 
   return {
-    kiosk, radio, app, url, dataDir, summary,
+    kiosk, radio, app, url, dataDir, summary, checkin: checkin!,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await app!.close();
-      await radio.stop();
       const before = summary();
+      await app!.close();
+      await checkin!.stop();
+      await beacon?.stop();
+      await radio.stop();
       await kiosk.stop();
       // sessions still open were closed by the stop
       final = { ...before, sessions: kiosk.pipeline.stats().sessionsClosed };

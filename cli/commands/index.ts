@@ -5,5 +5,6 @@ import { kioskStartCommand } from './kiosk.js';
 import { replayCommand } from './replay.js';
 import { configCheckCommand } from './config.js';
 import { beaconCommands } from './beacon.js';
+import { visitorScanCommand } from './visitor-scan.js';
 
-export const allCommands: CliCommand[] = [demoCommand, kioskStartCommand, replayCommand, configCheckCommand, ...beaconCommands];
+export const allCommands: CliCommand[] = [demoCommand, kioskStartCommand, replayCommand, configCheckCommand, ...beaconCommands, visitorScanCommand];

@@ -23,6 +23,9 @@ t.test('waymark demo --duration --json, then waymark replay of its capture', asy
   t.ok(summary.occupancyPeak > 0, `occupancy peak: ${summary.occupancyPeak}`);
   t.ok(summary.simulatedSeconds >= 100, `simulated seconds: ${summary.simulatedSeconds}`);
   t.equal(summary.dropped.malformed, 0);
+  t.ok(summary.beacon.epochs >= 2, `beacon epochs signed: ${summary.beacon.epochs}`);
+  t.ok(summary.beacon.verifiedByPhone >= 1, 'the simulated phone verified the kiosk beacon');
+  t.same(summary.beacon.refusedByPhone, {});
   t.ok(existsSync(join(dataDir, 'waymark.db')), 'the store was kept in --data-dir');
   t.ok(statSync(capture).size > 16 * 1024, 'the capture was written');
 
