@@ -18,6 +18,7 @@ export const REVERT_CODES: Readonly<Record<string, ErrorCode>> = {
   BatchAlreadyCommitted: 'WAYMARK_ERR_CHAIN_SEQ_REPLAY',
   SeqOutOfOrder: 'WAYMARK_ERR_CHAIN_SEQ_GAP',
   KioskAlreadyAuthorized: 'WAYMARK_ERR_CHAIN_CONFLICT',
+  BeaconIdTaken: 'WAYMARK_ERR_CHAIN_CONFLICT',
   NotInfected: 'WAYMARK_ERR_CHAIN_CONFLICT',
   EmptyBatch: 'WAYMARK_ERR_CHAIN_BAD_BATCH',
   InvalidBatchTimeRange: 'WAYMARK_ERR_CHAIN_BAD_BATCH',

@@ -20,4 +20,6 @@ export * from './actions/next-seq.js';
 export * from './actions/is-kiosk.js';
 export * from './actions/get-venue.js';
 export * from './actions/batch-root.js';
+export * from './actions/set-beacon-key.js';
+export * from './actions/beacon-key-for.js';
 export * from './chain.js';

@@ -58,6 +58,7 @@ contract WaymarkRegistry {
     error InvalidExposureWindow(uint64 fromTime, uint64 toTime);
     error ExposureWindowExpired(uint64 toTime, uint64 expiredAt);
     error NotInfected(uint64 venueId);
+    error BeaconIdTaken(bytes8 beaconId, address kiosk);
 
     // ---- events -------------------------------------------------------------------------
     event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
@@ -80,6 +81,7 @@ contract WaymarkRegistry {
         uint64 indexed venueId, address indexed authority, uint64 fromTime, uint64 toTime, uint64 expiresAt
     );
     event StatusChanged(uint64 indexed venueId, Status previous, Status current, Reason reason);
+    event BeaconKeySet(uint64 indexed venueId, address indexed kiosk, bytes8 indexed beaconId, bytes32 beaconKey);
 
     // ---- state --------------------------------------------------------------------------
     address public admin;
@@ -93,6 +95,10 @@ contract WaymarkRegistry {
     mapping(address => Kiosk) internal kiosks;
     /// keccak256(abi.encodePacked(kiosk, seq)) => Merkle root: the one slot a batch costs.
     mapping(bytes32 => bytes32) internal batchRoots;
+    /// Ed25519 public key of each kiosk's signed positioning beacons.
+    mapping(address => bytes32) public beaconKeyOf;
+    /// The 8-byte kiosk id a beacon carries on air (first 8 bytes of SHA-256 of the key).
+    mapping(bytes8 => address) public kioskByBeaconId;
 
     constructor(uint64 exposureExpirySeconds) {
         admin = msg.sender;
@@ -190,6 +196,28 @@ contract WaymarkRegistry {
     function isKiosk(uint64 venueId, address kiosk) external view returns (bool) {
         Kiosk storage k = kiosks[kiosk];
         return k.active && k.venueId == venueId;
+    }
+
+    /// An authorized kiosk publishes its beacon key, so phones can verify its beacons offline.
+    function setBeaconKey(bytes32 beaconKey) external {
+        Kiosk memory k = kiosks[msg.sender];
+        if (!k.active) revert NotAuthorizedKiosk(k.venueId, msg.sender);
+        bytes8 id = bytes8(sha256(abi.encodePacked(beaconKey)));
+        address holder = kioskByBeaconId[id];
+        if (holder != address(0) && holder != msg.sender) revert BeaconIdTaken(id, holder);
+        bytes32 previous = beaconKeyOf[msg.sender];
+        if (previous != bytes32(0)) delete kioskByBeaconId[bytes8(sha256(abi.encodePacked(previous)))];
+        beaconKeyOf[msg.sender] = beaconKey;
+        kioskByBeaconId[id] = msg.sender;
+        emit BeaconKeySet(k.venueId, msg.sender, id, beaconKey);
+    }
+
+    /// The key, venue and kiosk behind a beacon id; zeros when unknown or the kiosk is revoked.
+    function beaconKeyFor(bytes8 beaconId) external view returns (bytes32 key, uint64 venueId, address kiosk) {
+        kiosk = kioskByBeaconId[beaconId];
+        Kiosk storage k = kiosks[kiosk];
+        if (kiosk == address(0) || !k.active) return (bytes32(0), 0, address(0));
+        return (beaconKeyOf[kiosk], k.venueId, kiosk);
     }
 
     function nextSeq(address kiosk) external view returns (uint64) {
