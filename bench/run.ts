@@ -9,6 +9,7 @@ const GROUPS: Record<string, () => Promise<BenchGroup>> = {
   sightings: async () => (await import('./sightings.js')).group,
   beacon: async () => (await import('./beacon.js')).group,
   gas: async () => (await import('./gas.js')).group,
+  checkin: async () => (await import('./checkin.js')).group,
 };
 
 async function main(): Promise<number> {

@@ -78,12 +78,43 @@ export const configSchema = z.object({
     /** Highest max fee per gas the kiosk will pay, gwei. */
     maxFeeGwei: z.number().positive().max(100000).default(200),
   }).strict().prefault({}),
+  beacon: z.object({
+    /** Broadcast the signed positioning beacon (needs a radio that can advertise). */
+    enabled: z.boolean().default(true),
+    /** Advertising interval, ms. */
+    intervalMs: z.number().int().min(20).max(10240).default(100),
+    /** Epoch length: a new frame is signed this often, seconds. */
+    periodS: z.number().int().min(1).max(255).default(30),
+    /** Calibrated RSSI at 1 m carried in the frame, dBm. */
+    txPowerDbm: z.number().int().min(-127).max(20).default(-59),
+    /** The kiosk's Ed25519 beacon key (hex file, 0600); default <dataDir>/beacon-key.hex, created on first start. */
+    keyFile: z.string().min(1).optional(),
+  }).strict().prefault({}),
   batch: z.object({
     /** A batch closes when it has this many records... */
     maxRecords: z.number().int().min(1).max(100000).default(1000),
     /** ...or when its oldest record is this old, seconds. */
     maxAgeS: z.number().int().min(1).max(86400).default(300),
   }).strict().prefault({}),
+  checkin: z.object({
+    /** A BLE tap counts only at or above this filtered link RSSI, dBm (a phone held to the kiosk). */
+    tapThresholdDbm: z.number().min(-127).max(20).default(-45),
+    /** The QR code shows a new token every this many seconds. */
+    tokenPeriodS: z.number().int().min(5).max(30).default(20),
+    /** A token is accepted this long after it was issued, seconds (at least tokenPeriodS). */
+    tokenValidityS: z.number().int().min(5).max(600).default(60),
+    /** Base URL phones reach the kiosk at, encoded in the QR code; default: the Host the page was loaded from. */
+    publicUrl: z.string().url().optional(),
+    /** The clock counts as synced when the chain's latest block time agrees within this, seconds. */
+    chainClockToleranceS: z.number().positive().max(3600).default(30),
+    /** Per client IP: check-ins (POST /v1/checkins) and token reads (GET /v1/checkin-token) per minute. */
+    rateLimit: z.object({
+      checkinsPerMinute: z.number().int().min(1).max(1_000_000).default(20),
+      tokenReadsPerMinute: z.number().int().min(1).max(1_000_000).default(120),
+    }).strict().prefault({}),
+  }).strict()
+    .refine((c) => c.tokenValidityS >= c.tokenPeriodS, { message: 'must be at least tokenPeriodS', path: ['tokenValidityS'] })
+    .prefault({}),
 }).strict();
 
 export type KioskConfig = z.infer<typeof configSchema>;

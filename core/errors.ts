@@ -55,8 +55,28 @@ export const ERRORS = {
   WAYMARK_ERR_CHAIN_CONFLICT: { status: 409, message: 'Conflicting chain state: %s' },
   WAYMARK_ERR_CHAIN_BAD_BATCH: { status: 400, message: 'Invalid batch: %s' },
   WAYMARK_ERR_CHAIN_REVERTED: { status: 500, message: 'Transaction reverted: %s' },
+  WAYMARK_ERR_CHAIN_GAS_CAP: { status: 503, message: 'Gas price above the kiosk cap: %s' },
   WAYMARK_ERR_GEOHASH_INVALID: { status: 400, message: 'Invalid geohash: %s' },
   WAYMARK_ERR_EXPOSURE_WINDOW: { status: 400, message: 'Invalid exposure window: %s' },
+  // check-in attestations (kiosk/checkin, beacon/visitor)
+  WAYMARK_ERR_CHECKIN_TOKEN_MALFORMED: { status: 400, message: 'Malformed check-in token: %s' },
+  WAYMARK_ERR_CHECKIN_TOKEN_INVALID: { status: 403, message: 'Check-in token not signed by this kiosk: %s' },
+  WAYMARK_ERR_CHECKIN_TOKEN_EXPIRED: { status: 410, message: 'Check-in token expired: %s' },
+  WAYMARK_ERR_CHECKIN_TOKEN_USED: { status: 409, message: 'Check-in token already used by this visitor: %s' },
+  WAYMARK_ERR_CHECKIN_TOO_FAR: { status: 403, message: 'Phone too far from the kiosk: %s' },
+  WAYMARK_ERR_CHECKIN_TAP_MALFORMED: { status: 400, message: 'Malformed BLE tap check-in request: %s' },
+  WAYMARK_ERR_CHECKIN_TAP_FAILED: { status: 502, message: 'BLE tap check-in failed: %s' },
+  WAYMARK_ERR_ATTESTATION_INVALID: { status: 400, message: 'Attestation does not verify: %s' },
+  WAYMARK_ERR_ATTESTATION_UNAUTHORIZED: { status: 403, message: 'Attestation signer is not an authorized kiosk: %s' },
+  WAYMARK_ERR_PROOF_INVALID: { status: 400, message: 'Merkle proof does not verify: %s' },
+  WAYMARK_ERR_KIOSK_UNREACHABLE: { status: 502, message: 'Kiosk unreachable: %s' },
+  // provisioning (provisioning/, `waymark provision`)
+  WAYMARK_ERR_KEY_NOT_FOUND: { status: 404, message: 'Key file not found: %s' },
+  WAYMARK_ERR_KEY_EXISTS: { status: 409, message: 'Key file already exists: %s' },
+  WAYMARK_ERR_KEY_INVALID: { status: 400, message: 'Unreadable key file: %s' },
+  WAYMARK_ERR_KEY_PASSPHRASE: { status: 401, message: 'Keystore passphrase rejected: %s' },
+  WAYMARK_ERR_COORDINATES_INVALID: { status: 400, message: 'Invalid coordinates: %s' },
+  WAYMARK_ERR_CERTIFICATE_INVALID: { status: 400, message: 'Device certificate does not verify: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

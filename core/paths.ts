@@ -18,6 +18,8 @@ export const ENV = {
   RPC_URL: 'WAYMARK_RPC_URL',
   /** Passphrase of the kiosk keystore (prefer chain.passphraseFile). */
   KEY_PASSPHRASE: 'WAYMARK_KEY_PASSPHRASE',
+  /** Passphrase of an operator (or region authority) keystore used by `waymark provision`. */
+  OPERATOR_KEY_PASSPHRASE: 'WAYMARK_OPERATOR_KEY_PASSPHRASE',
   /** Log level (pino): trace, debug, info, warn, error, silent. */
   LOG_LEVEL: 'WAYMARK_LOG_LEVEL',
 } as const;

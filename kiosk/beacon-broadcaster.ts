@@ -39,7 +39,7 @@ export interface BeaconBroadcasterStats {
 
 export class BeaconBroadcaster {
   readonly #advertiser: Advertiser;
-  readonly #beacon: KioskBeacon;
+  readonly beacon: KioskBeacon;
   readonly #clock: Clock;
   readonly #intervalMs: number;
   readonly #pageDwellMs: number;
@@ -58,7 +58,7 @@ export class BeaconBroadcaster {
 
   constructor(opts: BeaconBroadcasterOptions) {
     this.#advertiser = opts.advertiser;
-    this.#beacon = opts.beacon;
+    this.beacon = opts.beacon;
     this.#clock = opts.clock;
     this.#intervalMs = opts.intervalMs ?? 100;
     if (!(this.#intervalMs >= 20 && this.#intervalMs <= 10_240)) throw new RangeError(`intervalMs must be 20..10240, got ${this.#intervalMs}`);
@@ -103,7 +103,7 @@ export class BeaconBroadcaster {
     let delay = this.#pageDwellMs;
     try {
       const now = this.#clock.now();
-      const epoch = this.#beacon.current(this.#clock);
+      const epoch = this.beacon.current(this.#clock);
       if (epoch.epoch !== this.#current?.epoch) {
         this.#current = epoch;
         this.#page = 0;

@@ -1,70 +1,115 @@
 /**
- * The demo's beacon on the virtual air: the kiosk's bleno advertiser on the kiosk's own
- * virtual controller broadcasts the signed beacon, and a simulated phone on a second
- * controller scans with noble and verifies what it hears.
+ * The demo's radio face on the virtual air: the kiosk's bleno peripheral, on the kiosk's
+ * own virtual controller, broadcasts the signed beacon and hosts the GATT tap check-in
+ * service; one simulated phone scans with noble and verifies the beacon, another taps
+ * (a real connection with ATT writes and notifications) to check in.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
+import type { KioskConfig } from '../core/config.js';
 import type { Logger } from '../core/log.js';
-import { KioskBeacon, BeaconAssembler, fromHex, toHex } from '../beacon/index.js';
+import type { TapCheckinHandler } from '../core/ports.js';
+import { BeaconAssembler, toHex, type KioskBeacon } from '../beacon/index.js';
 import { defaultHciHub } from '../firmware-bridge/sim/hci-hub.js';
-import { createBlenoAdvertiser } from './radio/bleno-advertiser.js';
+import { createBlenoPeripheral } from './radio/bleno-advertiser.js';
 import { createNobleScanner } from './radio/noble-scanner.js';
-import { BeaconBroadcaster } from './beacon-broadcaster.js';
+import { startGattCheckin, type GattCheckinService } from './radio/gatt-checkin.js';
+import { createPhoneTapClient, type PhoneTapClient } from './radio/phone-tap.js';
+import type { BeaconBroadcaster } from './beacon-broadcaster.js';
+import { createBeaconBroadcaster } from './beacon-service.js';
 import { BeaconListener, type VerifiedPosition } from './beacon-listener.js';
 
-export const BEACON_KEY_FILE = 'beacon-key.hex';
-
-/** The kiosk's Ed25519 beacon key from the data dir, created (0600) on first use. */
-export function loadOrCreateBeaconKey(dataDir: string): Uint8Array {
-  const path = join(dataDir, BEACON_KEY_FILE);
-  if (existsSync(path)) return fromHex(readFileSync(path, 'utf8').trim());
-  mkdirSync(dataDir, { recursive: true });
-  const key = new Uint8Array(randomBytes(32));
-  writeFileSync(path, toHex(key) + '\n', { mode: 0o600 });
-  return key;
+export interface DemoBeaconSummary {
+  kiosk: string;
+  publicKey: string;
+  onAir: boolean;
+  epochs: number;
+  verifiedByPhone: number;
+  refusedByPhone: Record<string, number>;
+  taps: { attempted: number; attested: number; refused: Record<string, number>; failed: number };
 }
 
 export interface DemoBeacon {
   readonly beacon: KioskBeacon;
   readonly broadcaster: BeaconBroadcaster;
   readonly listener: BeaconListener;
-  summary(): { kiosk: string; publicKey: string; onAir: boolean; epochs: number; verifiedByPhone: number; refusedByPhone: Record<string, number> };
+  summary(): DemoBeaconSummary;
   stop(): Promise<void>;
 }
 
-export async function startDemoBeacon(opts: {
-  clock: Clock; kioskDeviceId: number; dataDir: string; geohash: string; logger?: Logger;
+export interface DemoBeaconOptions {
+  clock: Clock;
+  kioskDeviceId: number;
+  config: KioskConfig;
+  logger?: Logger;
   /** Called with every position the simulated phone verifies. */
   onPosition?: (p: VerifiedPosition) => void;
-}): Promise<DemoBeacon> {
-  const beacon = new KioskBeacon({ secretKey: loadOrCreateBeaconKey(opts.dataDir), geohash: opts.geohash });
-  const advertiser = createBlenoAdvertiser({ socket: 'virtual', deviceId: opts.kioskDeviceId });
-  const broadcaster = new BeaconBroadcaster({ advertiser, beacon, clock: opts.clock, intervalMs: 100, logger: opts.logger });
-  const phoneCtl = defaultHciHub.add();
-  const phoneId = defaultHciHub.devices().find((d) => defaultHciHub.get(d.devId) === phoneCtl)!.devId;
-  const phone = createNobleScanner({ socket: 'virtual', deviceId: phoneId, clock: opts.clock });
-  const listener = new BeaconListener({ scanner: phone, keyFor: BeaconAssembler.keysFrom({ [toHex(beacon.kioskId)]: beacon.publicKey }), onPosition: opts.onPosition });
-  await phone.start();
+  /** Serve BLE tap check-ins with this handler, and let a simulated phone tap every `tapEveryMs` (wall). */
+  tapHandler?: TapCheckinHandler;
+  tapEveryMs?: number;
+}
+
+function addController(): { id: number } {
+  const ctl = defaultHciHub.add();
+  return { id: defaultHciHub.devices().find((d) => defaultHciHub.get(d.devId) === ctl)!.devId };
+}
+
+export async function startDemoBeacon(opts: DemoBeaconOptions): Promise<DemoBeacon> {
+  const peripheral = createBlenoPeripheral({ socket: 'virtual', deviceId: opts.kioskDeviceId });
+  const broadcaster = createBeaconBroadcaster({ config: opts.config, clock: opts.clock, advertiser: peripheral, logger: opts.logger });
+  const beacon = broadcaster.beacon;
+  const listenerPhone = addController();
+  const tapPhone = addController();
+  // a phone a few metres away listens; the tapping phone is held against the kiosk
+  defaultHciHub.setLinkRssi(opts.kioskDeviceId, listenerPhone.id, -58);
+  defaultHciHub.setLinkRssi(opts.kioskDeviceId, tapPhone.id, -40, 1);
+  const scanner = createNobleScanner({ socket: 'virtual', deviceId: listenerPhone.id, clock: opts.clock });
+  const listener = new BeaconListener({ scanner, keyFor: BeaconAssembler.keysFrom({ [toHex(beacon.kioskId)]: beacon.publicKey }), onPosition: opts.onPosition });
+  let gatt: GattCheckinService | undefined;
+  let tapper: PhoneTapClient | undefined;
+  let tapTimer: NodeJS.Timeout | undefined;
+  const taps = { attempted: 0, attested: 0, refused: {} as Record<string, number>, failed: 0 };
+  if (opts.tapHandler) gatt = await startGattCheckin(peripheral, { handler: opts.tapHandler });
+  await scanner.start();
   await broadcaster.start();
-  const kioskCtl = defaultHciHub.get(opts.kioskDeviceId)!;
-  // one advertising event of the kiosk per interval, heard by the phone a few metres away
-  const air = setInterval(() => defaultHciHub.transmit(kioskCtl.onAir(opts.clock.now(), -58, true), [phoneCtl]), 100);
+  // the air: every controller hears the others' advertising; links carry ACL
+  const air = setInterval(() => defaultHciHub.exchange(opts.clock.now()), 20);
+  if (gatt) {
+    tapper = createPhoneTapClient({ socket: 'virtual', deviceId: tapPhone.id });
+    let busy = false;
+    tapTimer = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      taps.attempted++;
+      tapper!.tap(new Uint8Array(randomBytes(32)), { timeoutMs: 5000 })
+        .then((r) => {
+          if (r.ok) taps.attested++;
+          else taps.refused[r.code] = (taps.refused[r.code] ?? 0) + 1;
+        })
+        .catch(() => void taps.failed++)
+        .finally(() => (busy = false));
+    }, opts.tapEveryMs ?? 3000);
+  }
   return {
     beacon, broadcaster, listener,
     summary() {
       const b = broadcaster.stats();
       const l = listener.stats();
-      return { kiosk: toHex(beacon.kioskId), publicKey: toHex(beacon.publicKey), onAir: b.onAir, epochs: b.epochs, verifiedByPhone: l.verified, refusedByPhone: l.refused };
+      return {
+        kiosk: toHex(beacon.kioskId), publicKey: toHex(beacon.publicKey), onAir: b.onAir, epochs: b.epochs,
+        verifiedByPhone: l.verified, refusedByPhone: l.refused, taps: structuredClone(taps),
+      };
     },
     async stop() {
+      clearInterval(tapTimer);
       clearInterval(air);
+      await tapper?.close();
       await broadcaster.stop();
-      await advertiser.close();
-      await phone.close();
-      defaultHciHub.remove(phoneId);
+      await gatt?.close();
+      await peripheral.close();
+      await scanner.close();
+      defaultHciHub.remove(listenerPhone.id);
+      defaultHciHub.remove(tapPhone.id);
     },
   };
 }

@@ -18,6 +18,13 @@ import { startDemoBeacon, type DemoBeacon } from './demo-beacon.js';
 import type { VerifiedPosition } from './beacon-listener.js';
 import { startDemoCheckin, type DemoCheckin, type DemoCheckinSummary } from './checkin/demo.js';
 import type { KioskKey } from './checkin/attestation-signer.js';
+import { AttestationStore } from './checkin/records.js';
+import { startEmbeddedChain, type EmbeddedChain } from './embedded-chain.js';
+import { Anchoring } from './batcher/anchoring.js';
+import { createOutboxChain } from './batcher/outbox-chain.js';
+import { attestationRecordSource } from './batcher/attestation-source.js';
+import { batchRoutes } from './http/batch-routes.js';
+import { batchMetricSources } from './metrics.js';
 
 export interface DemoOptions {
   seed?: number;
@@ -27,6 +34,8 @@ export interface DemoOptions {
   host?: string;
   dataDir?: string;
   capturePath?: string;
+  /** How the venue reaches the kiosk: 'hci' (virtual HCI controller, noble) or 'serial' (simulated co-processor on a pty). Default 'hci'. */
+  radio?: 'hci' | 'serial';
   logger?: Logger;
   config?: KioskConfigInput;
   /** Every beacon position the demo's simulated phone verifies. */
@@ -35,6 +44,10 @@ export interface DemoOptions {
   kioskKey?: KioskKey;
   /** Simulated seconds between simulated visitors' QR check-ins; 0 = none. Default 30. */
   checkinVisitorEveryS?: number;
+  /** Anchor batches on a chain (default true): anvil with its state in `<dataDir>/chain/`, or the node at `rpcUrl`. */
+  chain?: boolean;
+  /** An external EVM node holding anvil's dev accounts, instead of the embedded anvil. */
+  rpcUrl?: string;
 }
 
 export interface DemoKiosk {
@@ -44,6 +57,9 @@ export interface DemoKiosk {
   url: string;
   dataDir: string;
   checkin: DemoCheckin;
+  /** The batch outbox and its chain, when the demo anchors. */
+  anchoring?: Anchoring;
+  chain?: EmbeddedChain;
   summary(): DemoSummary;
   stop(): Promise<void>;
 }
@@ -57,6 +73,11 @@ export interface DemoSummary extends SightingsSummary {
   truth: { visitors: number; occupancyNow: number };
   beacon: ReturnType<DemoBeacon['summary']> | null;
   checkins: DemoCheckinSummary | null;
+  /** Batches closed, and how many of them are confirmed on chain. */
+  batches: number;
+  batchesConfirmed: number;
+  contracts: { registry?: string };
+  rpcUrl: string | null;
 }
 
 export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
@@ -65,7 +86,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
   const tempDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'waymark-demo-'));
   const logger = opts.logger ?? silentLogger;
-  const config = parseConfig({
+  const configInput: KioskConfigInput = {
     ...opts.config,
     venue: { name: 'Demo Café', geohash: 'u4pruydqq', ...opts.config?.venue },
     dataDir,
@@ -74,28 +95,61 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
     sightings: { occupancySampleS: 60, ...opts.config?.sightings },
     // every simulated visitor comes from 127.0.0.1
     checkin: { ...opts.config?.checkin, rateLimit: { checkinsPerMinute: 100_000, tokenReadsPerMinute: 100_000, ...opts.config?.checkin?.rateLimit } },
-  });
+    // anvil mines a block per transaction, so one confirmation; a batch every 30 simulated seconds
+    chain: { confirmations: 1, ...opts.config?.chain, ...(opts.rpcUrl ? { rpcUrl: opts.rpcUrl } : {}) },
+    batch: { maxAgeS: 30, ...opts.config?.batch },
+  };
+  let chain: EmbeddedChain | undefined;
+  if (opts.chain !== false) {
+    const pre = parseConfig(configInput);
+    try {
+      chain = await startEmbeddedChain({
+        dataDir, rpcUrl: pre.chain.rpcUrl, geohash: pre.venue.geohash, registry: pre.chain.registry, venueId: pre.chain.venueId, logger,
+      });
+    } catch (err) {
+      if (tempDir) rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+  const config = parseConfig(chain
+    ? { ...configInput, chain: { ...configInput.chain, rpcUrl: chain.rpcUrl, chainId: chain.chainId, registry: chain.registry, venueId: chain.venueId } }
+    : configInput);
   const clock = new ScaledClock(speed);
-  const radio = await createVirtualRadio({ clock, seed, capturePath: opts.capturePath });
+  const radio = await createVirtualRadio({ clock, seed, capturePath: opts.capturePath, transport: opts.radio ?? 'hci' });
   const kiosk = new Kiosk({ config, clock, scanner: radio.scanner, logger });
+  const anchoring = chain && new Anchoring({
+    kiosk,
+    chain: createOutboxChain({ rpcUrl: chain.rpcUrl, registry: chain.registry, key: chain.kioskKey, chainId: chain.chainId, pollingIntervalMs: 100 }),
+    venueId: chain.venueId,
+    extraSources: [attestationRecordSource(new AttestationStore(kiosk.database))],
+    sender: { pollMs: 250, backoffMinMs: 250, backoffMaxMs: 5_000 },
+  });
   const startedAt = clock.now();
   let app: FastifyInstance | undefined;
   let beacon: DemoBeacon | undefined;
   let checkin: DemoCheckin | undefined;
   try {
     await kiosk.start();
+    await anchoring?.start();
     radio.start();
-    beacon = await startDemoBeacon({ clock, kioskDeviceId: radio.deviceId, dataDir, geohash: config.venue.geohash, logger, onPosition: opts.onBeaconPosition });
-    checkin = startDemoCheckin({ config, clock, storePath: kiosk.storePath, kioskKey: opts.kioskKey, visitorEveryS: opts.checkinVisitorEveryS, logger });
+    beacon = await startDemoBeacon({ clock, kioskDeviceId: radio.deviceId, config, logger, onPosition: opts.onBeaconPosition });
+    checkin = startDemoCheckin({ config, clock, storePath: kiosk.storePath, kioskKey: opts.kioskKey ?? chain?.kioskKey, visitorEveryS: opts.checkinVisitorEveryS, logger });
     const checkinStatus = checkin.service;
-    app = await buildHttpApp(kiosk, { logger, statusExtras: () => ({ checkin: checkinStatus.status() }), plugins: [checkin.plugin] });
+    app = await buildHttpApp(kiosk, {
+      logger,
+      statusExtras: () => ({ checkin: checkinStatus.status(), ...(anchoring ? { chain: anchoring.status() } : {}) }),
+      plugins: [checkin.plugin, ...(anchoring ? [batchRoutes(anchoring.store)] : [])],
+      metrics: [...(radio.serial?.radio.metricSources() ?? []), ...(anchoring ? batchMetricSources(() => anchoring.status()) : [])],
+    });
     await app.listen({ port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1' });
   } catch (err) {
     await app?.close();
     await checkin?.stop();
     await beacon?.stop();
     await radio.stop();
+    await anchoring?.stop();
     await kiosk.stop();
+    await chain?.stop();
     if (tempDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
@@ -111,6 +165,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
     const now = clock.now();
     const stats = kiosk.pipeline.stats();
     const scan = radio.scanner.stats();
+    const batches = anchoring?.status().batches;
     return {
       radio: radio.scanner.name,
       reports: stats.reports,
@@ -131,11 +186,15 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       },
       beacon: beacon?.summary() ?? null,
       checkins: checkin?.summary() ?? null,
+      batches: batches?.total ?? 0,
+      batchesConfirmed: batches?.confirmed ?? 0,
+      contracts: chain ? { registry: chain.registry } : {},
+      rpcUrl: chain?.rpcUrl ?? null,
     };
   };
 
   return {
-    kiosk, radio, app, url, dataDir, summary, checkin: checkin!,
+    kiosk, radio, app, url, dataDir, summary, checkin: checkin!, anchoring, chain,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -144,9 +203,12 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       await checkin!.stop();
       await beacon?.stop();
       await radio.stop();
+      await anchoring?.stop();
+      const batches = anchoring?.status().batches;
       await kiosk.stop();
-      // sessions still open were closed by the stop
-      final = { ...before, sessions: kiosk.pipeline.stats().sessionsClosed };
+      await chain?.stop();
+      // sessions still open were closed by the stop; commits in flight may have confirmed since
+      final = { ...before, sessions: kiosk.pipeline.stats().sessionsClosed, batches: batches?.total ?? 0, batchesConfirmed: batches?.confirmed ?? 0 };
       if (tempDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -127,6 +127,11 @@ export class Kiosk extends TypedEmitter<KioskEvents> {
     this.emit('tick', now);
   }
 
+  /** The store's database handle, for parts that keep their own tables in it (the batch outbox). */
+  get database(): Database {
+    return this.#db;
+  }
+
   /** Run housekeeping now (tests, replay, and before a summary). */
   flushNow(): void {
     this.#housekeeping(this.clock.now());

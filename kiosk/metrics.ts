@@ -54,3 +54,28 @@ export function createKioskMetrics(kiosk: Kiosk, extra: MetricSource[] = []): Re
   }
   return registry;
 }
+
+/** What the batch outbox reports for metrics (kiosk/batcher/anchoring.ts `Anchoring.status()`). */
+export interface BatchOutboxFigures {
+  batches: { pending: number; sent: number; confirmed: number; lastConfirmedSeq: number | null };
+  waitingRecords: number;
+  sender: { commitFailures: number; reorgs: number; rebroadcasts: number };
+}
+
+/** Metric sources of the batch outbox: batches by state, failures, reorgs, last confirmed seq. */
+export function batchMetricSources(read: () => BatchOutboxFigures): MetricSource[] {
+  return [
+    {
+      name: 'waymark_batches', help: 'Batches in the outbox by state', labels: ['state'],
+      read: () => {
+        const b = read().batches;
+        return (['pending', 'sent', 'confirmed'] as const).map((state) => ({ labels: { state }, value: b[state] }));
+      },
+    },
+    { name: 'waymark_batch_records_waiting', help: 'Records waiting for the next batch', read: () => read().waitingRecords },
+    { name: 'waymark_batch_commit_failures_total', help: 'Failed commit rounds (RPC errors, reverts, gas over the cap)', read: () => read().sender.commitFailures },
+    { name: 'waymark_batch_reorgs_total', help: 'Commits whose receipt disappeared in a reorg and were re-committed', read: () => read().sender.reorgs },
+    { name: 'waymark_batch_rebroadcasts_total', help: 'Stored commits broadcast again (after a restart, a drop or a reorg)', read: () => read().sender.rebroadcasts },
+    { name: 'waymark_batch_last_confirmed_seq', help: 'Highest confirmed batch seq (-1 when none)', read: () => read().batches.lastConfirmedSeq ?? -1 },
+  ];
+}

@@ -10,6 +10,8 @@ import { defaultHciHub } from '../firmware-bridge/sim/hci-hub.js';
 import type { VirtualHciController } from '../firmware-bridge/sim/hci-controller.js';
 import { BtsnoopWriter, encodeAdvertisingReportEvent } from '../firmware-bridge/sim/btsnoop.js';
 import { createNobleScanner } from './radio/noble-scanner.js';
+import { createSerialRadio, type SerialRadio } from '../firmware-bridge/radio/serial-radio.js';
+import { SimulatedBoard } from '../firmware-bridge/radio/simulated-board.js';
 
 export interface VirtualRadioOptions {
   clock: Clock;
@@ -19,6 +21,11 @@ export interface VirtualRadioOptions {
   capturePath?: string;
   /** How often simulated traffic is put on air, ms of wall time. Default 20. */
   pumpIntervalMs?: number;
+  /**
+   * How the venue's traffic reaches the kiosk: 'hci' (default) a virtual HCI controller read
+   * by noble; 'serial' a simulated co-processor on a real pty read by the serial radio.
+   */
+  transport?: 'hci' | 'serial';
 }
 
 export interface VirtualRadio {
@@ -26,6 +33,8 @@ export interface VirtualRadio {
   readonly venue: VirtualVenue;
   readonly controller: VirtualHciController;
   readonly deviceId: number;
+  /** With transport 'serial': the kiosk's serial radio and the simulated board behind the pty. */
+  readonly serial?: { radio: SerialRadio; board: SimulatedBoard };
   /** Start putting the venue's traffic on air. */
   start(): void;
   /** Put everything up to `until` on air now (tests, accelerated runs). */
@@ -38,7 +47,12 @@ export async function createVirtualRadio(opts: VirtualRadioOptions): Promise<Vir
   const controller = defaultHciHub.add();
   const deviceId = defaultHciHub.devices().find((d) => defaultHciHub.get(d.devId) === controller)!.devId;
   const venue = new VirtualVenue({ startWithOccupants: true, ...opts.venue, seed: opts.seed, startMs: opts.venue?.startMs ?? opts.clock.now() });
-  const scanner = await createNobleScanner({ deviceId, socket: 'virtual', clock: opts.clock });
+  const board = opts.transport === 'serial' ? await SimulatedBoard.start({ clock: opts.clock }) : undefined;
+  const serial = board ? await createSerialRadio({ path: board.path!, clock: opts.clock }).catch(async (err: unknown) => {
+    await board.stop();
+    throw err;
+  }) : undefined;
+  const scanner = serial ? serial.scanner : await createNobleScanner({ deviceId, socket: 'virtual', clock: opts.clock });
   const capture = opts.capturePath ? await BtsnoopWriter.create(opts.capturePath) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let onAir = 0;
@@ -50,6 +64,7 @@ export async function createVirtualRadio(opts: VirtualRadioOptions): Promise<Vir
       for (const p of packets) if (p.data.length <= 31) capture.writeHciEvent(p.time, encodeAdvertisingReportEvent(p));
     }
     onAir += packets.length;
+    if (board) return packets.filter((p) => board.hear(p)).length;
     return controller.hearAll(packets);
   };
 
@@ -58,6 +73,7 @@ export async function createVirtualRadio(opts: VirtualRadioOptions): Promise<Vir
     venue,
     controller,
     deviceId,
+    ...(serial && board ? { serial: { radio: serial, board } } : {}),
     start() {
       if (timer) return;
       timer = setInterval(() => pump(), opts.pumpIntervalMs ?? 20);
@@ -67,6 +83,8 @@ export async function createVirtualRadio(opts: VirtualRadioOptions): Promise<Vir
       clearInterval(timer);
       timer = undefined;
       await capture?.close();
+      await serial?.close();
+      await board?.stop();
       defaultHciHub.remove(deviceId);
     },
     packetsOnAir: () => onAir,

@@ -6,5 +6,9 @@ import { replayCommand } from './replay.js';
 import { configCheckCommand } from './config.js';
 import { beaconCommands } from './beacon.js';
 import { visitorScanCommand } from './visitor-scan.js';
+import { visitorCommands } from './visitor.js';
+import { bridgeCommands } from './bridge.js';
+import { provisionCommands } from './provision.js';
+import { chainCommands } from './chain.js';
 
-export const allCommands: CliCommand[] = [demoCommand, kioskStartCommand, replayCommand, configCheckCommand, ...beaconCommands, visitorScanCommand];
+export const allCommands: CliCommand[] = [demoCommand, kioskStartCommand, replayCommand, configCheckCommand, ...beaconCommands, visitorScanCommand, ...visitorCommands, ...bridgeCommands, ...provisionCommands, ...chainCommands];

@@ -5,12 +5,20 @@ import { loadConfig } from '../../core/config.js';
 import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/log.js';
 import { ENV, DEFAULT_PATHS } from '../../core/paths.js';
-import { WaymarkError } from '../../core/errors.js';
-import type { Scanner } from '../../core/ports.js';
+import type { Advertiser, Scanner } from '../../core/ports.js';
+import { createBlenoAdvertiser } from '../../kiosk/radio/bleno-advertiser.js';
+import { createBeaconBroadcaster } from '../../kiosk/beacon-service.js';
+import { toHex } from '../../beacon/index.js';
 import { Kiosk } from '../../kiosk/kiosk.js';
 import { buildHttpApp } from '../../kiosk/http/server.js';
 import { createNobleScanner } from '../../kiosk/radio/noble-scanner.js';
 import { createVirtualRadio } from '../../kiosk/virtual-radio.js';
+import { batchMetricSources, type MetricSource } from '../../kiosk/metrics.js';
+import { startKioskAnchoring } from '../../kiosk/batcher/kiosk-anchoring.js';
+import { batchRoutes } from '../../kiosk/http/batch-routes.js';
+import { createSerialRadio } from '../../firmware-bridge/radio/serial-radio.js';
+import { readDeviceCertificate, type StoredDeviceCertificate } from '../../provisioning/certificate.js';
+import { kioskFiles } from '../../provisioning/layout.js';
 
 export const kioskStartCommand: CliCommand = {
   name: 'kiosk start',
@@ -26,30 +34,63 @@ open sessions are closed and written before exit. See docs/OPERATIONS.md.`,
     const logger = createLogger({ destination: 1 });
     const clock = systemClock;
     let scanner: Scanner;
+    let advertiser: Advertiser | undefined;
     let stopRadio = async () => {};
+    let metrics: MetricSource[] = [];
     switch (config.radio.adapter) {
       case 'hci':
         scanner = await createNobleScanner({ deviceId: config.radio.hciDevice, socket: 'native', clock });
+        if (config.beacon.enabled) advertiser = createBlenoAdvertiser({ deviceId: config.radio.hciDevice, socket: 'native' });
         break;
       case 'virtual': {
         const radio = await createVirtualRadio({ clock, seed: 1 });
         radio.start();
         scanner = radio.scanner;
         stopRadio = () => radio.stop();
+        if (config.beacon.enabled) advertiser = createBlenoAdvertiser({ deviceId: radio.deviceId, socket: 'virtual' });
         break;
       }
-      case 'serial':
-        throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', 'the serial co-processor adapter is not available in this version; use "hci" or "virtual"');
+      case 'serial': {
+        // re-opens with backoff on unplug; the Kiosk closes it through its scanner
+        const radio = await createSerialRadio({ path: config.radio.serialPort, baudRate: config.radio.baudRate, clock });
+        radio.on('link', (up) => (up ? logger.info({ port: config.radio.serialPort }, 'co-processor link up') : logger.warn({ port: config.radio.serialPort }, 'co-processor link down; re-opening')));
+        radio.onTap((tap) => logger.info({ kind: tap.kind, tapSeq: tap.tapSeq }, 'NFC tap'));
+        scanner = radio.scanner;
+        metrics = radio.metricSources();
+        break;
+      }
     }
     const kiosk = new Kiosk({ config, clock, scanner, logger });
     await kiosk.start();
-    const app = await buildHttpApp(kiosk, { logger });
+    // Batches to the chain when chain.rpcUrl, registry, venueId and the key file are set.
+    const anchoring = await startKioskAnchoring(kiosk, { env: io.env }).catch(async (err) => {
+      await kiosk.stop();
+      throw err;
+    });
+    // The signed positioning beacon, on the same adapter as the scanner.
+    const beacon = advertiser ? createBeaconBroadcaster({ config, clock, advertiser, logger }) : undefined;
+    await beacon?.start();
+    // The operator-signed device certificate (provisioning), shown in /v1/status when present.
+    let deviceCertificate: StoredDeviceCertificate | undefined;
+    try {
+      deviceCertificate = readDeviceCertificate(kioskFiles(config.dataDir).certificate);
+    } catch (err) {
+      logger.warn({ err }, 'device certificate unreadable; not shown in /v1/status');
+    }
+    const app = await buildHttpApp(kiosk, { logger, statusExtras: () => ({
+      ...(deviceCertificate ? { deviceCertificate } : {}),
+      beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
+      chain: anchoring ? anchoring.status() : { anchoring: false },
+    }), metrics: [...metrics, ...(anchoring ? batchMetricSources(() => anchoring.status()) : [])], plugins: anchoring ? [batchRoutes(anchoring.store)] : [] });
     await app.listen({ port: config.http.port, host: config.http.host });
     logger.info({ url: `http://${config.http.host}:${config.http.port}/` }, 'kiosk HTTP listening');
     await new Promise<void>((done) => io.signal.addEventListener('abort', () => done(), { once: true }));
     logger.info('stopping');
     await app.close();
+    await beacon?.stop();
+    await advertiser?.close();
     await stopRadio();
+    await anchoring?.stop();
     await kiosk.stop();
     return 0;
   },

@@ -12,10 +12,17 @@ export type FieldValue<T extends FieldType> = T extends 'address' | 'bytes8' | '
     : T extends 'str8'
       ? string
       : number;
-export type Field = readonly [name: string, type: FieldType];
+/**
+ * A field; one marked `'appended'` was added after version 1's layout: it may be absent from
+ * a payload (an older peer), then it decodes as missing. Appended fields come last.
+ */
+export type Field = readonly [name: string, type: FieldType] | readonly [name: string, type: FieldType, presence: 'appended'];
 export type Fields = readonly Field[];
-/** The object a field list encodes from and decodes to. */
-export type Struct<F extends Fields> = { [E in F[number] as E[0]]: FieldValue<E[1]> };
+type AppendedField = readonly [string, FieldType, 'appended'];
+/** The object a field list encodes from and decodes to (appended fields optional). */
+export type Struct<F extends Fields> = { [E in F[number] as E extends AppendedField ? never : E[0]]: FieldValue<E[1]> } & {
+  [E in F[number] as E extends AppendedField ? E[0] : never]?: FieldValue<E[1]>;
+};
 
 /** Capability bits in the HELLO response. */
 export const Capability = {
@@ -23,6 +30,8 @@ export const Capability = {
   NFC: 1 << 1,
   ACTIVE_SCAN: 1 << 2,
   CODED_PHY: 1 << 3,
+  /** NFC_TAP carries bootId and tapSeq; the firmware keeps taps until NFC_TAP_ACK and resends them. */
+  TAP_ACK: 1 << 4,
 } as const;
 
 /** ADV_SET_DATA mode. */
@@ -74,6 +83,12 @@ export const COMMANDS = {
   ADV_START: { id: 0x21, timeoutMs: 1000, request: [['intervalUnits', 'u16']], response: [] },
   ADV_STOP: { id: 0x22, timeoutMs: 1000, request: [], response: [] },
   NFC_POLL: { id: 0x30, timeoutMs: 1000, request: [['enabled', 'bool'], ['aid', 'bytes8']], response: [] },
+  NFC_TAP_ACK: {
+    id: 0x31,
+    timeoutMs: 500,
+    request: [['bootId', 'u32'], ['tapSeq', 'u32'], ['resend', 'bool']],
+    response: [['bootId', 'u32'], ['lastTapSeq', 'u32']],
+  },
 } as const satisfies Record<string, { id: number; timeoutMs: number; request: Fields; response: Fields }>;
 
 export const EVENTS = {
@@ -89,7 +104,10 @@ export const EVENTS = {
       ['data', 'bytes16'],
     ],
   },
-  NFC_TAP: { id: 0x82, fields: [['kind', 'u8'], ['uid', 'bytes8'], ['response', 'bytes16']] },
+  NFC_TAP: {
+    id: 0x82,
+    fields: [['kind', 'u8'], ['uid', 'bytes8'], ['response', 'bytes16'], ['bootId', 'u32', 'appended'], ['tapSeq', 'u32', 'appended']],
+  },
   DEVICE_ERROR: { id: 0x83, fields: [['code', 'u16'], ['message', 'str8']] },
 } as const satisfies Record<string, { id: number; fields: Fields }>;
 
@@ -177,6 +195,12 @@ function checkBytes(name: string, value: unknown, max: number): Uint8Array {
 /** Encode `value` by the field list; throws TypeError/RangeError naming the bad field. */
 export function encodeStruct<F extends Fields>(fields: F, value: Struct<F>): Uint8Array {
   const v = value as Record<string, unknown>;
+  // appended fields are written up to the first one left out (an older layout)
+  const present = fields.findIndex((f) => f[2] === 'appended' && v[f[0]] === undefined);
+  if (present >= 0 && fields.slice(present).some((f) => v[f[0]] !== undefined)) {
+    throw new TypeError(`${fields[present]![0]} is missing but a later appended field is set`);
+  }
+  fields = (present < 0 ? fields : fields.slice(0, present)) as unknown as F;
   let size = 0;
   for (const [name, type] of fields) {
     if (type === 'str8' && typeof v[name] !== 'string') throw new TypeError(`${name} must be a string`);
@@ -258,7 +282,8 @@ export function decodeStruct<F extends Fields>(fields: F, payload: Uint8Array, w
   const need = (name: string, n: number) => {
     if (o + n > payload.length) throw payloadError(what, `field ${name} needs ${n} bytes at offset ${o}, payload has ${payload.length}`);
   };
-  for (const [name, type] of fields) {
+  for (const [name, type, presence] of fields) {
+    if (presence === 'appended' && o === payload.length) break; // an older peer's shorter layout
     switch (type) {
       case 'u8':
       case 'bool':

@@ -41,6 +41,18 @@ export interface SimulatedFirmwareOptions {
   address?: Uint8Array;
   /** Milliseconds, for uptime. */
   now?: () => number;
+  /** Taps kept for redelivery until acknowledged (with Capability.TAP_ACK). Default 32. */
+  tapQueueLength?: number;
+}
+
+/** Capabilities of the current protocol with every feature (the default leaves TAP_ACK out, as firmware 1.0 did). */
+export const FULL_SIM_CAPABILITIES = Capability.EXTENDED_ADVERTISING | Capability.NFC | Capability.ACTIVE_SCAN | Capability.TAP_ACK;
+
+let bootCounter = (Math.random() * 0x7fffffff) >>> 0;
+/** A boot id: differs from boot to boot (a real board takes it from its RNG), never 0. */
+function nextBootId(): number {
+  bootCounter = (bootCounter + 0x9e3779b1) >>> 0;
+  return bootCounter || 1;
 }
 
 class DeviceFailure extends Error {
@@ -65,6 +77,12 @@ export class SimulatedFirmware {
   advData: RequestOf<'ADV_SET_DATA'> | undefined;
   nfcPolling: RequestOf<'NFC_POLL'> | undefined;
   readonly #seenWhileScanning = new Set<string>();
+  #bootId = nextBootId();
+  #tapSeq = 0;
+  /** Taps sent but not acknowledged (TAP_ACK), oldest first. */
+  readonly #unackedTaps: EventOf<'NFC_TAP'>[] = [];
+  /** Taps that fell off the full queue unacknowledged. */
+  tapsOverflowed = 0;
 
   constructor(options: SimulatedFirmwareOptions = {}) {
     this.options = {
@@ -76,6 +94,7 @@ export class SimulatedFirmware {
       board: options.board ?? 'waymark-sim',
       address: options.address ?? Uint8Array.of(0xc0, 0xff, 0xee, 0x00, 0x00, 0x01),
       now: options.now ?? Date.now,
+      tapQueueLength: options.tapQueueLength ?? 32,
     };
     this.#bootedAt = this.options.now();
   }
@@ -99,6 +118,9 @@ export class SimulatedFirmware {
     this.#handshaken = false;
     this.#bootedAt = this.options.now();
     this.#seenWhileScanning.clear();
+    this.#bootId = nextBootId();
+    this.#tapSeq = 0;
+    this.#unackedTaps.length = 0;
     this.#event('BOOT', { resetReason: reason, protocolVersion: PROTOCOL_VERSION });
   }
 
@@ -125,12 +147,29 @@ export class SimulatedFirmware {
   /** A tag or phone touched the reader: its UID, and for a phone the ISO-DEP answer to SELECT AID. */
   tap(uid: Uint8Array, isoDepResponse?: Uint8Array): boolean {
     if (!(this.options.capabilities & Capability.NFC) || !this.nfcPolling?.enabled) return false;
-    this.#event('NFC_TAP', {
-      kind: isoDepResponse ? TapKind.ISO_DEP : TapKind.TAG_UID,
-      uid,
-      response: isoDepResponse ?? new Uint8Array(0),
-    });
+    const tap: EventOf<'NFC_TAP'> = { kind: isoDepResponse ? TapKind.ISO_DEP : TapKind.TAG_UID, uid, response: isoDepResponse ?? new Uint8Array(0) };
+    if (this.options.capabilities & Capability.TAP_ACK) {
+      // kept until acknowledged, so a tap while the cable is out is sent again after the next NFC_TAP_ACK
+      this.#tapSeq = (this.#tapSeq + 1) >>> 0 || 1;
+      Object.assign(tap, { bootId: this.#bootId, tapSeq: this.#tapSeq });
+      this.#unackedTaps.push(tap);
+      if (this.#unackedTaps.length > this.options.tapQueueLength) {
+        this.#unackedTaps.shift();
+        this.tapsOverflowed++;
+      }
+    }
+    this.#event('NFC_TAP', tap);
     return true;
+  }
+
+  /** The boot id this firmware reports in NFC_TAP and NFC_TAP_ACK. */
+  get bootId(): number {
+    return this.#bootId;
+  }
+
+  /** Taps waiting for an acknowledgement. */
+  get unacknowledgedTaps(): number {
+    return this.#unackedTaps.length;
   }
 
   /** An unsolicited error, e.g. the controller dropped the scan. */
@@ -155,13 +194,17 @@ export class SimulatedFirmware {
     const reply = (payload: Uint8Array) => this.#send({ version: PROTOCOL_VERSION, type: FrameType.RESPONSE, seq: frame.seq, id: frame.id, payload });
     const fail = (code: DeviceErrorName, message: string) =>
       this.#send({ version: PROTOCOL_VERSION, type: FrameType.ERROR, seq: frame.seq, id: frame.id, payload: encodeDeviceError({ code: DEVICE_ERRORS[code], message }) });
-    if (!name) return fail('UNKNOWN_COMMAND', `unknown command 0x${frame.id.toString(16).padStart(2, '0')}`);
+    if (!name || (name === 'NFC_TAP_ACK' && !(this.options.capabilities & Capability.TAP_ACK))) {
+      return fail('UNKNOWN_COMMAND', `unknown command 0x${frame.id.toString(16).padStart(2, '0')}`);
+    }
     if (frame.version !== PROTOCOL_VERSION) return fail('UNSUPPORTED_VERSION', `frame version ${frame.version}`);
     if (name !== 'HELLO' && !this.#handshaken) return fail('NOT_READY', 'send HELLO first');
     try {
       const response = this.#run(name, frame.payload);
       reply(response);
       if (name === 'RESET') setImmediate(() => this.boot(ResetReason.COMMAND));
+      // after the reply: everything the host has not acknowledged, oldest first, with its original tapSeq
+      if (name === 'NFC_TAP_ACK' && decodeRequest('NFC_TAP_ACK', frame.payload).resend) for (const tap of this.#unackedTaps) this.#event('NFC_TAP', tap);
     } catch (err) {
       if (err instanceof DeviceFailure) fail(err.deviceError, err.message);
       else if ((err as { code?: string }).code === 'WAYMARK_ERR_SERIAL_PAYLOAD') fail('BAD_PAYLOAD', (err as Error).message);
@@ -238,6 +281,13 @@ export class SimulatedFirmware {
         if (!(o.capabilities & Capability.NFC)) throw new DeviceFailure('NOT_SUPPORTED', 'no NFC reader');
         this.nfcPolling = req;
         return empty('NFC_POLL');
+      }
+      case 'NFC_TAP_ACK': {
+        const req = decodeRequest('NFC_TAP_ACK', payload);
+        if (req.bootId === this.#bootId) {
+          while (this.#unackedTaps.length > 0 && this.#unackedTaps[0]!.tapSeq! <= req.tapSeq) this.#unackedTaps.shift();
+        }
+        return encodeResponse('NFC_TAP_ACK', { bootId: this.#bootId, lastTapSeq: this.#tapSeq });
       }
     }
   }

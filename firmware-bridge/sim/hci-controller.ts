@@ -1,18 +1,28 @@
 /**
  * A virtual Bluetooth LE controller that speaks real HCI H4 bytes: it answers every
  * command noble and bleno send, turns AirPackets it hears while scanning into LE
- * Advertising Report events, and keeps what its host advertises for the other side of the
- * virtual air.
+ * Advertising Report events, keeps what its host advertises for the other side of the
+ * virtual air, and carries ACL data over the connections the hub makes (hci-link.ts).
  */
 import { TypedEmitter } from '../../core/events.js';
 import { AdvEventType, type AirPacket } from './air.js';
+import { MAX_LL_OCTETS, type VirtualLink } from './hci-link.js';
 import {
+  AclBoundary,
   HciPacketType,
   HciStatus,
   Opcode,
+  aclDataPacket,
   commandCompleteEvent,
   commandStatusEvent,
+  disconnectionCompleteEvent,
+  leConnectionCompleteEvent,
+  leConnectionUpdateCompleteEvent,
+  leDataLengthChangeEvent,
+  leReadRemoteFeaturesCompleteEvent,
+  numberOfCompletedPacketsEvent,
   writeLeAdvertisingReport,
+  type ConnectionTiming,
 } from './hci-packets.js';
 
 /** One host attached to the controller (a virtual HCI socket). */
@@ -64,6 +74,33 @@ export interface ControllerCounters {
   notScanning: number;
   /** AirPackets with more than 31 bytes of data (not legacy advertising). */
   oversize: number;
+  /** ACL data packets the hosts wrote that went on a link, and that came off a link to the hosts. */
+  aclFromHost: number;
+  aclToHost: number;
+  /** ACL data packets the hosts wrote for no open connection, or malformed ones. */
+  aclDropped: number;
+}
+
+/** What LE Create Connection asked for while the controller is initiating. */
+export interface ConnectionRequest {
+  /** The peer to connect to, MSB first, and its type (0 public, 1 random). */
+  peerAddress: Uint8Array;
+  peerAddressType: number;
+  /** The address this controller will be known by on the link, and its type. */
+  ownAddress: Uint8Array;
+  ownAddressType: number;
+  timing: ConnectionTiming;
+}
+
+/** One open connection as a controller sees it. */
+export interface ConnectionInfo {
+  handle: number;
+  /** 0 = central (this controller initiated), 1 = peripheral. */
+  role: 0 | 1;
+  peerAddress: Uint8Array;
+  peerAddressType: number;
+  timing: ConnectionTiming;
+  link: VirtualLink;
 }
 
 export type ControllerEvents = {
@@ -71,6 +108,12 @@ export type ControllerEvents = {
   command: (opcode: number, params: Uint8Array, status: number) => void;
   advertising: (state: AdvertisingState) => void;
   scanning: (state: ScanState) => void;
+  /** The host started (request) or stopped (null) initiating a connection. */
+  initiating: (request: ConnectionRequest | null) => void;
+  connection: (info: ConnectionInfo) => void;
+  disconnection: (handle: number, reason: number) => void;
+  /** An ACL data packet as the host wrote it ('tx') or as the controller sent it to the host ('rx'). */
+  acl: (direction: 'tx' | 'rx', packet: Uint8Array) => void;
 };
 
 export interface VirtualHciControllerOptions {
@@ -86,10 +129,19 @@ export interface VirtualHciControllerOptions {
 const MANUFACTURER_TEST = 0xffff;
 const DEFAULT_EVENT_MASK_BIT61 = false; // after reset, LE Meta (bit 61) is masked until the host sets it
 const LE_MASK_ADV_REPORT = 0x02;
+const LE_MASK_CONNECTION_COMPLETE = 0x01;
+const LE_MASK_CONNECTION_UPDATE_COMPLETE = 0x04;
+const LE_MASK_READ_REMOTE_FEATURES_COMPLETE = 0x08;
+const LE_MASK_DATA_LENGTH_CHANGE = 0x40;
+/** The first connection handle a controller hands out (Linux controllers typically start here). */
+const FIRST_HANDLE = 0x0040;
+/** LE ACL data packets the controller buffers, as LE Read Buffer Size reports them. */
+const LE_ACL_MAX_LENGTH = 0xfb;
 
 /** Commands are data: name, parameter length and whether they answer with Command Complete or Command Status. */
 const COMMANDS = new Map<number, { name: string; params: number; reply: 'complete' | 'status' }>([
   [Opcode.DISCONNECT, { name: 'Disconnect', params: 3, reply: 'status' }],
+  [Opcode.READ_REMOTE_VERSION, { name: 'Read Remote Version Information', params: 2, reply: 'status' }],
   [Opcode.SET_EVENT_MASK, { name: 'Set Event Mask', params: 8, reply: 'complete' }],
   [Opcode.RESET, { name: 'Reset', params: 0, reply: 'complete' }],
   [Opcode.READ_LE_HOST_SUPPORTED, { name: 'Read LE Host Supported', params: 0, reply: 'complete' }],
@@ -116,21 +168,30 @@ const COMMANDS = new Map<number, { name: string; params: number; reply: 'complet
   [Opcode.LE_READ_WHITE_LIST_SIZE, { name: 'LE Read White List Size', params: 0, reply: 'complete' }],
   [Opcode.LE_CLEAR_WHITE_LIST, { name: 'LE Clear White List', params: 0, reply: 'complete' }],
   [Opcode.LE_CONNECTION_UPDATE, { name: 'LE Connection Update', params: 14, reply: 'status' }],
+  [Opcode.LE_READ_REMOTE_FEATURES, { name: 'LE Read Remote Features', params: 2, reply: 'status' }],
   [Opcode.LE_START_ENCRYPTION, { name: 'LE Start Encryption', params: 28, reply: 'status' }],
   [Opcode.LE_LTK_REQUEST_REPLY, { name: 'LE Long Term Key Request Reply', params: 18, reply: 'complete' }],
   [Opcode.LE_LTK_REQUEST_NEGATIVE_REPLY, { name: 'LE Long Term Key Request Negative Reply', params: 2, reply: 'complete' }],
+  [Opcode.LE_SET_DATA_LENGTH, { name: 'LE Set Data Length', params: 6, reply: 'complete' }],
+  [Opcode.LE_READ_SUGGESTED_DEFAULT_DATA_LENGTH, { name: 'LE Read Suggested Default Data Length', params: 0, reply: 'complete' }],
+  [Opcode.LE_WRITE_SUGGESTED_DEFAULT_DATA_LENGTH, { name: 'LE Write Suggested Default Data Length', params: 4, reply: 'complete' }],
+  [Opcode.LE_READ_MAXIMUM_DATA_LENGTH, { name: 'LE Read Maximum Data Length', params: 0, reply: 'complete' }],
+  [Opcode.LE_READ_PHY, { name: 'LE Read PHY', params: 2, reply: 'complete' }],
   [Opcode.LE_SET_DEFAULT_PHY, { name: 'LE Set Default PHY', params: 3, reply: 'complete' }],
 ]);
 
 /** Supported_Commands bits (octet, bit) per Core spec Vol 4 Part E 6.27 for the commands above; no extended scanning bits. */
 const SUPPORTED_COMMAND_BITS: [number, number][] = [
-  [0, 5], // Disconnect
+  [0, 5], [2, 7], // Disconnect, Read Remote Version Information
   [5, 6], [5, 7], // Set Event Mask, Reset
   [14, 3], [14, 5], [14, 7], // Read Local Version, Read Local Supported Features, Read Buffer Size
   [15, 1], [15, 5], // Read BD_ADDR, Read RSSI
   [24, 5], [24, 6], // Read/Write LE Host Support
   [25, 0], [25, 1], [25, 2], [25, 4], [25, 5], [25, 6], [25, 7], // LE Set Event Mask .. LE Set Advertising Data
   [26, 0], [26, 1], [26, 2], [26, 3], [26, 4], [26, 5], [26, 6], [26, 7], // LE Set Scan Response Data .. LE Clear White List
+  [27, 2], [27, 5], // LE Connection Update, LE Read Remote Features
+  [33, 6], [33, 7], [34, 0], // LE Set Data Length, LE Read/Write Suggested Default Data Length
+  [35, 3], [35, 4], [35, 5], // LE Read Maximum Data Length, LE Read PHY, LE Set Default PHY
 ];
 
 export function commandName(opcode: number): string {
@@ -159,8 +220,16 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
   #adv = defaultAdvertising();
   #randomAddress: Uint8Array | null = null;
 
+  // connections
+  #initiating: ConnectionRequest | null = null;
+  readonly #connections = new Map<number, VirtualLink>();
+  #nextHandle = FIRST_HANDLE;
+  /** Events that must follow the reply to the command being answered (Command Status first, then the outcome). */
+  #afterReply: (() => void)[] = [];
+
   readonly #counters: ControllerCounters = {
     commands: 0, unknownCommands: 0, reports: 0, duplicatesFiltered: 0, notScanning: 0, oversize: 0,
+    aclFromHost: 0, aclToHost: 0, aclDropped: 0,
   };
 
   constructor(options: VirtualHciControllerOptions = {}) {
@@ -205,8 +274,21 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
    */
   receive(from: HciHostLink | null, packet: Uint8Array): void {
     if (packet.length === 0 || !this.#powered) return;
-    if (packet[0] !== HciPacketType.COMMAND) return; // ACL data: there are no connections to carry it
+    if (packet[0] === HciPacketType.ACL_DATA) {
+      this.#echo(from, packet);
+      this.#receiveAcl(packet);
+      return;
+    }
+    if (packet[0] !== HciPacketType.COMMAND) return;
     if (packet.length < 4) return;
+    this.#echo(from, packet);
+    const opcode = packet[1] | (packet[2] << 8);
+    const params = packet.subarray(4, 4 + packet[3]);
+    this.#answer(opcode, params, packet[3] === packet.length - 4);
+  }
+
+  /** Raw sockets other than the writer see what a host writes (Linux raw sockets are promiscuous). */
+  #echo(from: HciHostLink | null, packet: Uint8Array): void {
     const links = this.#links;
     if (links.length > 1 || from === null) {
       let echo: Buffer | null = null;
@@ -217,9 +299,6 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
         link.deliver(echo);
       }
     }
-    const opcode = packet[1] | (packet[2] << 8);
-    const params = packet.subarray(4, 4 + packet[3]);
-    this.#answer(opcode, params, packet[3] === packet.length - 4);
   }
 
   /** Puts any bytes to every host as if the controller had sent them (tests of the host's robustness). */
@@ -303,6 +382,77 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
     return { ...this.#counters };
   }
 
+  // ---- connections (the hub and VirtualLink call these) -----------------------------
+
+  /** The connection the host asked for with LE Create Connection and that is not made yet. */
+  get initiating(): ConnectionRequest | null {
+    return this.#initiating;
+  }
+
+  /** Whether a central can connect now: advertising with a connectable type (ADV_IND or directed). */
+  get connectable(): boolean {
+    const t = this.#adv.advertisingType;
+    return this.#powered && this.#adv.enabled && (t === 0x00 || t === 0x01 || t === 0x04);
+  }
+
+  /** The address and type the advertisements go out with. */
+  advertisingAddress(): { address: Uint8Array; addressType: number } {
+    const random = this.#adv.ownAddressType === 1 && this.#randomAddress !== null;
+    return { address: Uint8Array.from(random ? this.#randomAddress! : this.address), addressType: random ? 1 : 0 };
+  }
+
+  /** A connection handle no open connection uses. */
+  allocateHandle(): number {
+    while (this.#connections.has(this.#nextHandle)) this.#nextHandle = this.#nextHandle >= 0x0eff ? FIRST_HANDLE : this.#nextHandle + 1;
+    const handle = this.#nextHandle;
+    this.#nextHandle = handle >= 0x0eff ? FIRST_HANDLE : handle + 1;
+    return handle;
+  }
+
+  connections(): ConnectionInfo[] {
+    return [...this.#connections.entries()].map(([handle, link]) => this.#info(handle, link));
+  }
+
+  /** A link came up: a central stops initiating, a peripheral stops advertising (Core spec Vol 6 Part B 4.4.2); the host hears LE Connection Complete. */
+  linkEstablished(link: VirtualLink, role: 0 | 1): void {
+    const end = role === 0 ? link.central : link.peripheral;
+    const peer = role === 0 ? link.peripheral : link.central;
+    this.#connections.set(end.handle, link);
+    if (role === 0) {
+      this.#initiating = null;
+    } else if (this.#adv.enabled) {
+      this.#adv.enabled = false;
+      this.emit('advertising', this.advertising());
+    }
+    if (this.#leEventUnmasked(LE_MASK_CONNECTION_COMPLETE)) {
+      this.#broadcast(leConnectionCompleteEvent(HciStatus.SUCCESS, end.handle, role, peer.addressType, peer.address, link.timing));
+    }
+    this.emit('connection', this.#info(end.handle, link));
+  }
+
+  /** A link went down; `reason` null means silently (this controller was reset). */
+  linkClosed(link: VirtualLink, reason: number | null): void {
+    const handle = link.endOf(this).handle;
+    if (this.#connections.get(handle) !== link) return;
+    this.#connections.delete(handle);
+    if (reason !== null) this.#broadcast(disconnectionCompleteEvent(HciStatus.SUCCESS, handle, reason));
+    this.emit('disconnection', handle, reason ?? HciStatus.CONNECTION_TIMEOUT);
+  }
+
+  /** Hands one link-layer payload to the hosts as an ACL data packet. */
+  deliverAcl(handle: number, first: boolean, data: Uint8Array): void {
+    if (!this.#connections.has(handle) || !this.#powered) return;
+    const packet = aclDataPacket(handle, first ? AclBoundary.FIRST_FLUSHABLE : AclBoundary.CONTINUATION, data);
+    this.#counters.aclToHost++;
+    this.#broadcast(packet);
+    this.emit('acl', 'rx', packet);
+  }
+
+  /** Ends every connection; peers see a supervision timeout. */
+  dropConnections(notifyHost: boolean): void {
+    for (const link of [...this.#connections.values()]) link.close(this, HciStatus.CONNECTION_TIMEOUT, notifyHost);
+  }
+
   // ---- internals --------------------------------------------------------------------
 
   #broadcast(packet: Buffer): void {
@@ -328,7 +478,38 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
     this.#reportsUnmasked = this.#eventMaskLeMeta && (this.#leEventMask & LE_MASK_ADV_REPORT) !== 0;
   }
 
+  #info(handle: number, link: VirtualLink): ConnectionInfo {
+    const role = link.central.controller === this && link.central.handle === handle ? 0 : 1;
+    const peer = role === 0 ? link.peripheral : link.central;
+    return { handle, role, peerAddress: Uint8Array.from(peer.address), peerAddressType: peer.addressType, timing: { ...link.timing }, link };
+  }
+
+  #leEventUnmasked(bit: number): boolean {
+    return this.#eventMaskLeMeta && (this.#leEventMask & bit) !== 0;
+  }
+
+  /** An ACL data packet from a host: onto its link, then Number Of Completed Packets back (the hosts count their buffers by it). */
+  #receiveAcl(packet: Uint8Array): void {
+    const length = packet.length >= 5 ? packet[3] | (packet[4] << 8) : -1;
+    const handle = packet.length >= 3 ? (packet[1] | (packet[2] << 8)) & 0x0fff : -1;
+    const boundary = packet.length >= 3 ? (packet[2] >> 4) & 0x3 : -1;
+    const link = this.#connections.get(handle);
+    if (length !== packet.length - 5 || length > LE_ACL_MAX_LENGTH || !link || boundary === 0x3 /* reserved */) {
+      this.#counters.aclDropped++;
+      return;
+    }
+    this.#counters.aclFromHost++;
+    this.emit('acl', 'tx', packet);
+    link.carry(this, boundary !== AclBoundary.CONTINUATION, packet.subarray(5));
+    if (this.#connections.get(handle) === link) this.#broadcast(numberOfCompletedPacketsEvent(handle, 1));
+  }
+
   #reset(): void {
+    this.dropConnections(false);
+    if (this.#initiating) {
+      this.#initiating = null;
+      this.emit('initiating', null);
+    }
     const wasAdvertising = this.#adv.enabled;
     const wasScanning = this.#scan.enabled;
     this.#eventMaskLeMeta = DEFAULT_EVENT_MASK_BIT61;
@@ -357,7 +538,7 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
         ? commandStatusEvent(opcode, status)
         : commandCompleteEvent(opcode, this.#errorReturn(opcode, status, params));
     } else if (spec.reply === 'status') {
-      status = this.#runStatusCommand(opcode);
+      status = this.#runStatusCommand(opcode, params);
       reply = commandStatusEvent(opcode, status);
     } else {
       const ret = this.#runCompleteCommand(opcode, params);
@@ -365,6 +546,9 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
       reply = commandCompleteEvent(opcode, ret);
     }
     this.#broadcast(reply);
+    const after = this.#afterReply;
+    this.#afterReply = [];
+    for (const fn of after) fn();
     this.emit('command', opcode, params, status);
   }
 
@@ -380,11 +564,81 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
     }
   }
 
-  #runStatusCommand(opcode: number): number {
+  #runStatusCommand(opcode: number, p: Uint8Array): number {
+    if (opcode === Opcode.LE_CREATE_CONNECTION) return this.#createConnection(p);
+    const handle = p[0] | ((p[1] & 0x0f) << 8);
+    const link = this.#connections.get(handle);
+    if (!link) return HciStatus.UNKNOWN_CONNECTION_ID;
     switch (opcode) {
-      case Opcode.LE_CREATE_CONNECTION: return HciStatus.UNSUPPORTED_FEATURE; // this controller never initiates
-      default: return HciStatus.UNKNOWN_CONNECTION_ID; // Disconnect, Connection Update, Start Encryption: no connections
+      case Opcode.DISCONNECT:
+        this.#afterReply.push(() => link.close(this, p[2]));
+        return HciStatus.SUCCESS;
+      case Opcode.LE_CONNECTION_UPDATE: {
+        const min = p[2] | (p[3] << 8);
+        const max = p[4] | (p[5] << 8);
+        const timing = { interval: min, latency: p[6] | (p[7] << 8), supervisionTimeout: p[8] | (p[9] << 8) };
+        if (min < 6 || max > 3200 || min > max || timing.supervisionTimeout < 10 || timing.supervisionTimeout > 3200) {
+          return HciStatus.INVALID_PARAMETERS;
+        }
+        this.#afterReply.push(() => {
+          link.timing = timing;
+          for (const end of [link.central, link.peripheral]) end.controller.#connectionUpdated(end.handle, timing);
+        });
+        return HciStatus.SUCCESS;
+      }
+      case Opcode.LE_READ_REMOTE_FEATURES:
+        this.#afterReply.push(() => {
+          if (this.#leEventUnmasked(LE_MASK_READ_REMOTE_FEATURES_COMPLETE)) {
+            this.#broadcast(leReadRemoteFeaturesCompleteEvent(HciStatus.SUCCESS, handle, LE_FEATURES));
+          }
+        });
+        return HciStatus.SUCCESS;
+      case Opcode.READ_REMOTE_VERSION:
+        this.#afterReply.push(() => {
+          const peer = link.peerOf(this).controller;
+          // Read Remote Version Information Complete: status handle(2) version manufacturer(2) subversion(2)
+          this.#broadcast(Buffer.from([HciPacketType.EVENT, 0x0c, 8, 0, handle & 0xff, handle >> 8, peer.hciVersion,
+            MANUFACTURER_TEST & 0xff, MANUFACTURER_TEST >> 8, 0, 0]));
+        });
+        return HciStatus.SUCCESS;
+      default:
+        return HciStatus.UNSUPPORTED_FEATURE; // LE Start Encryption: no link-layer encryption on the virtual air
     }
+  }
+
+  #connectionUpdated(handle: number, timing: ConnectionTiming): void {
+    if (this.#leEventUnmasked(LE_MASK_CONNECTION_UPDATE_COMPLETE)) {
+      this.#broadcast(leConnectionUpdateCompleteEvent(HciStatus.SUCCESS, handle, timing));
+    }
+  }
+
+  /** LE Create Connection: parameters checked, then the controller initiates until the hub finds the peer advertising. */
+  #createConnection(p: Uint8Array): number {
+    if (this.#initiating) return HciStatus.COMMAND_DISALLOWED;
+    if (p[4] !== 0) return HciStatus.UNSUPPORTED_FEATURE; // the filter accept list is always empty here
+    const min = p[13] | (p[14] << 8);
+    const max = p[15] | (p[16] << 8);
+    const timing = { interval: min, latency: p[17] | (p[18] << 8), supervisionTimeout: p[19] | (p[20] << 8) };
+    if (p[5] > 3 || p[12] > 3 || min < 6 || max > 3200 || min > max || timing.supervisionTimeout < 10 || timing.supervisionTimeout > 3200) {
+      return HciStatus.INVALID_PARAMETERS;
+    }
+    const peerAddress = Uint8Array.from(p.subarray(6, 12)).reverse();
+    const peerAddressType = p[5] & 1;
+    for (const link of this.#connections.values()) {
+      const peer = link.peerOf(this);
+      if (peer.addressType === peerAddressType && Buffer.compare(peer.address, peerAddress) === 0) return HciStatus.CONNECTION_ALREADY_EXISTS;
+    }
+    const ownAddressType = p[12] & 1 && this.#randomAddress ? 1 : 0;
+    const request: ConnectionRequest = {
+      peerAddress,
+      peerAddressType,
+      ownAddress: Uint8Array.from(ownAddressType ? this.#randomAddress! : this.address),
+      ownAddressType,
+      timing,
+    };
+    this.#initiating = request;
+    this.#afterReply.push(() => this.emit('initiating', request));
+    return HciStatus.SUCCESS;
   }
 
   #runCompleteCommand(opcode: number, p: Uint8Array): number[] {
@@ -420,8 +674,37 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
         return [OK, 0xfd, 0x03, 0x40, 0x08, 0x00, 0x00, 0x00]; // ACL 1021 bytes, SCO 64, 8 ACL packets, 0 SCO
       case Opcode.READ_BD_ADDR:
         return [OK, ...Array.from(this.address).reverse()];
-      case Opcode.READ_RSSI:
-        return [HciStatus.UNKNOWN_CONNECTION_ID, p[0], p[1], 0];
+      case Opcode.READ_RSSI: {
+        const link = this.#connections.get(p[0] | ((p[1] & 0x0f) << 8));
+        return link ? [OK, p[0], p[1], link.readRssi() & 0xff] : [HciStatus.UNKNOWN_CONNECTION_ID, p[0], p[1], 0];
+      }
+      case Opcode.LE_READ_PHY: {
+        const known = this.#connections.has(p[0] | ((p[1] & 0x0f) << 8));
+        return known ? [OK, p[0], p[1], 0x01, 0x01] : [HciStatus.UNKNOWN_CONNECTION_ID, p[0], p[1], 0, 0]; // LE 1M both ways
+      }
+      case Opcode.LE_SET_DATA_LENGTH: {
+        const handle = p[0] | ((p[1] & 0x0f) << 8);
+        const link = this.#connections.get(handle);
+        if (!link) return [HciStatus.UNKNOWN_CONNECTION_ID, p[0], p[1]];
+        const octets = p[2] | (p[3] << 8);
+        if (octets < 27 || octets > MAX_LL_OCTETS) return [HciStatus.INVALID_PARAMETERS, p[0], p[1]];
+        this.#afterReply.push(() => {
+          const mine = link.central.controller === this && link.central.handle === handle ? 'central' : 'peripheral';
+          link.txOctets[mine] = octets;
+          for (const end of [link.central, link.peripheral]) {
+            const tx = link.txOctets[end === link.central ? 'central' : 'peripheral'];
+            const rx = link.txOctets[end === link.central ? 'peripheral' : 'central'];
+            if (end.controller.#leEventUnmasked(LE_MASK_DATA_LENGTH_CHANGE)) end.controller.#broadcast(leDataLengthChangeEvent(end.handle, tx, rx));
+          }
+        });
+        return [OK, p[0], p[1]];
+      }
+      case Opcode.LE_READ_SUGGESTED_DEFAULT_DATA_LENGTH:
+        return [OK, 27, 0, 0x48, 0x01]; // 27 octets, 328 us
+      case Opcode.LE_WRITE_SUGGESTED_DEFAULT_DATA_LENGTH:
+        return [OK];
+      case Opcode.LE_READ_MAXIMUM_DATA_LENGTH:
+        return [OK, MAX_LL_OCTETS, 0, 0x48, 0x08, MAX_LL_OCTETS, 0, 0x48, 0x08]; // 251 octets, 2120 us, both ways
       case Opcode.LE_READ_BUFFER_SIZE:
         return [OK, 0xfb, 0x00, 0x08]; // 251-byte LE ACL packets, 8 of them
       case Opcode.LE_READ_LOCAL_SUPPORTED_FEATURES:
@@ -430,8 +713,19 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
         return [OK, 0x00]; // 0 dBm
       case Opcode.LE_READ_WHITE_LIST_SIZE:
         return [OK, 0x08];
-      case Opcode.LE_CREATE_CONNECTION_CANCEL:
-        return [HciStatus.COMMAND_DISALLOWED]; // no connection is being created
+      case Opcode.LE_CREATE_CONNECTION_CANCEL: {
+        const request = this.#initiating;
+        if (!request) return [HciStatus.COMMAND_DISALLOWED]; // no connection is being created
+        this.#initiating = null;
+        this.#afterReply.push(() => {
+          this.emit('initiating', null);
+          // the cancelled attempt ends with LE Connection Complete, status Unknown Connection Identifier
+          if (this.#leEventUnmasked(LE_MASK_CONNECTION_COMPLETE)) {
+            this.#broadcast(leConnectionCompleteEvent(HciStatus.UNKNOWN_CONNECTION_ID, 0, 0, request.peerAddressType, request.peerAddress, request.timing));
+          }
+        });
+        return [OK];
+      }
       case Opcode.LE_LTK_REQUEST_REPLY:
       case Opcode.LE_LTK_REQUEST_NEGATIVE_REPLY:
         return [HciStatus.UNKNOWN_CONNECTION_ID, p[0], p[1]];
@@ -513,6 +807,9 @@ export class VirtualHciController extends TypedEmitter<ControllerEvents> {
     return HciStatus.SUCCESS;
   }
 }
+
+/** LE features this controller and its peers report: none of the optional ones. */
+const LE_FEATURES = [0, 0, 0, 0, 0, 0, 0, 0];
 
 function defaultScan(): ScanState {
   return { enabled: false, filterDuplicates: false, active: false, interval: 0x10, window: 0x10, ownAddressType: 0, filterPolicy: 0 };

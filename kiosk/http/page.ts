@@ -23,7 +23,7 @@ export function kioskPage(opts: { venueName: string }): string {
   header { padding: 2.5vh 4vw 1vh; }
   h1 { margin: 0; font-size: clamp(28px, 7vw, 72px); line-height: 1.1; }
   .sub { color: var(--dim); font-size: clamp(16px, 2.6vw, 28px); margin-top: .4em; }
-  main { flex: 1; display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 2vw; padding: 2vh 4vw; }
+  main { flex: 1; display: grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); gap: 2vw; padding: 2vh 4vw; }
   .card { background: var(--card); border-radius: 16px; padding: 2vh 2vw; }
   .label { color: var(--dim); font-size: clamp(16px, 2.4vw, 26px); text-transform: uppercase; letter-spacing: .05em; }
   .big { font-size: clamp(64px, 16vw, 180px); font-weight: 700; line-height: 1; margin-top: .1em; font-variant-numeric: tabular-nums; }
@@ -32,6 +32,8 @@ export function kioskPage(opts: { venueName: string }): string {
   .row span:last-child { text-align: right; }
   .ok { color: var(--ok); } .bad { color: var(--bad); }
   footer { color: var(--dim); padding: 1vh 4vw 2vh; font-size: clamp(14px, 2vw, 20px); }
+  .qr { display: flex; justify-content: center; margin: .5em 0; min-height: 120px; align-items: center; font-size: clamp(18px, 2.8vw, 30px); text-align: center; }
+  .qr svg { width: 100%; max-width: 38vh; height: auto; background: #fff; border-radius: 8px; }
   #banner { display: none; background: var(--bad); color: #000; font-weight: 700; padding: 1.5vh 4vw; font-size: clamp(18px, 3vw, 32px); }
 </style>
 </head>
@@ -53,7 +55,14 @@ export function kioskPage(opts: { venueName: string }): string {
     <div class="row"><span>Radio</span><span id="radio" data-testid="radio">–</span></div>
     <div class="row"><span>Storage</span><span id="store">–</span></div>
     <div class="row"><span>Clock</span><span id="clock">–</span></div>
+    <div class="row"><span>Chain</span><span id="chain" data-testid="chain">–</span></div>
     <div class="row"><span>Reports heard</span><span id="reports">–</span></div>
+  </section>
+  <section class="card" aria-labelledby="checkin-label" id="checkin-card" data-testid="checkin-card">
+    <div class="label" id="checkin-label">Scan to check in</div>
+    <div class="qr" id="qr" data-testid="checkin-qr">–</div>
+    <div class="row"><span>Check-ins</span><span id="checkins" data-testid="checkins">–</span></div>
+    <div class="row"><span>Last batch</span><span id="last-batch" data-testid="last-batch">–</span></div>
   </section>
 </main>
 <footer>No Bluetooth address is stored: devices are counted under daily-salted hashes, deleted after <span id="retention">14</span> days.</footer>
@@ -70,11 +79,18 @@ async function refresh() {
     set('open', String(occ.openSessions));
     set('radio', status.radio.state === 'poweredOn' ? 'on · ' + status.radio.adapter : status.radio.state, status.radio.state === 'poweredOn');
     set('store', status.store.ok ? 'ok' : 'failing', status.store.ok);
-    set('clock', status.clock.synced ? 'synced (' + status.clock.source + ')' : 'NOT synced', status.clock.synced);
+    const ci = status.checkin;
+    const clockOk = status.clock.synced && (!ci || ci.clock.synced);
+    set('clock', clockOk ? 'synced (' + (ci ? ci.clock.source : status.clock.source) + ')' : 'NOT synced', clockOk);
+    const chain = ci && ci.chain;
+    set('chain', chain ? (chain.ok ? 'ok · block ' + new Date(chain.blockTime * 1000).toISOString().slice(11, 19) : 'unreachable') : 'not connected', chain ? chain.ok : undefined);
+    set('checkins', ci ? ci.attestations.total.toLocaleString() : '–');
+    const lb = status.batches && status.batches.lastAnchored;
+    set('last-batch', lb ? '#' + lb.seq + ' · ' + String(lb.txHash).slice(0, 10) + '…' : 'none yet');
     set('reports', status.sightings.reports.toLocaleString());
     set('retention', String(status.retention.days));
     const problems = [];
-    if (!status.clock.synced) problems.push('Clock not synchronized: check-ins are paused.');
+    if (!clockOk) problems.push('Clock not synchronized: check-ins are paused.');
     if (!status.store.ok) problems.push('Storage failing: ' + status.store.lastError);
     $('banner').textContent = problems.join(' ');
     $('banner').style.display = problems.length ? 'block' : 'none';
@@ -83,8 +99,23 @@ async function refresh() {
     $('banner').style.display = 'block';
   }
 }
+let shownToken = '';
+async function refreshQr() {
+  try {
+    const res = await fetch('/v1/checkin-token');
+    if (res.status === 404) { $('checkin-card').style.display = 'none'; return; }
+    const body = await res.json();
+    if (res.status !== 200) { shownToken = ''; set('qr', body.error && body.error.code === 'WAYMARK_ERR_CLOCK_UNSYNCED' ? 'Check-in paused: clock not synchronized' : 'Check-in unavailable'); return; }
+    if (body.token !== shownToken) { shownToken = body.token; $('qr').innerHTML = body.qrSvg; $('qr').dataset.token = body.token; }
+  } catch (err) {
+    shownToken = '';
+    set('qr', 'Check-in unavailable');
+  }
+}
 refresh();
+refreshQr();
 setInterval(refresh, 2000);
+setInterval(refreshQr, 2000);
 </script>
 </body>
 </html>

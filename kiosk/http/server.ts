@@ -3,7 +3,7 @@
  * Prometheus metrics. Routes only validate and call the kiosk; errors are mapped to
  * Waymark codes in one handler.
  */
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import { WaymarkError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Kiosk } from '../kiosk.js';
@@ -17,6 +17,8 @@ export interface HttpOptions {
   statusExtras?: () => Record<string, unknown>;
   metrics?: MetricSource[];
   bodyLimit?: number;
+  /** Route plugins other parts add (check-in, proofs, ...), registered after the core routes. */
+  plugins?: FastifyPluginAsync[];
 }
 
 const occupancyQuery = {
@@ -63,6 +65,8 @@ export async function buildHttpApp(kiosk: Kiosk, opts: HttpOptions = {}): Promis
   });
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(kioskPage({ venueName: kiosk.config.venue.name })));
+
+  for (const plugin of opts.plugins ?? []) await app.register(plugin);
 
   return app;
 }

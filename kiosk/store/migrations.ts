@@ -39,4 +39,67 @@ export const MIGRATIONS: readonly Migration[] = [
     value TEXT NOT NULL
   );
   ` },
+  { id: '002-checkin', sql: `
+  CREATE TABLE attestations (
+    id TEXT PRIMARY KEY,              -- 0x EIP-712 digest of the typed data (the record id, the Merkle leaf)
+    kiosk TEXT NOT NULL,              -- signing kiosk address (checksummed)
+    kiosk_seq INTEGER NOT NULL,       -- message.seq: the kiosk's attestation sequence number
+    time INTEGER NOT NULL,            -- message.time, Unix seconds
+    presence TEXT NOT NULL,           -- ble-tap | qr-token | nfc
+    typed_data TEXT NOT NULL,         -- JSON { domain, types, primaryType, message } as returned
+    signature TEXT NOT NULL,          -- 0x r || s || v
+    created_at INTEGER NOT NULL,      -- ms since epoch (kiosk clock)
+    batch_seq INTEGER,                -- NULL until the batcher puts it in a batch
+    UNIQUE (kiosk, kiosk_seq)
+  );
+  CREATE INDEX attestations_unbatched ON attestations(created_at) WHERE batch_seq IS NULL;
+  CREATE INDEX attestations_batch ON attestations(batch_seq);
+  CREATE TABLE checkin_token_uses (
+    nonce BLOB NOT NULL,              -- the check-in token's 8-byte nonce
+    visitor BLOB NOT NULL,            -- the 32-byte visitor commitment
+    expires_at INTEGER NOT NULL,      -- Unix seconds the token expires; the row is useless after
+    PRIMARY KEY (nonce, visitor)
+  ) WITHOUT ROWID;
+  CREATE INDEX checkin_token_uses_expiry ON checkin_token_uses(expires_at);
+  ` },
+  { id: '003-batches', sql: `
+  ALTER TABLE sessions ADD COLUMN batch_seq INTEGER;  -- NULL until the batcher puts the closed session in a batch
+  CREATE INDEX sessions_unbatched ON sessions(last_seen) WHERE closed = 1 AND batch_seq IS NULL;
+  CREATE TABLE batches (
+    seq INTEGER PRIMARY KEY,          -- the kiosk's batch sequence number (commitBatch seq)
+    root TEXT NOT NULL,               -- 0x Merkle root over the batch's leaf hashes
+    count INTEGER NOT NULL,           -- records in the batch
+    from_time INTEGER NOT NULL,       -- Unix seconds of the first record
+    to_time INTEGER NOT NULL,         -- Unix seconds of the last record
+    created_at INTEGER NOT NULL,      -- ms since epoch (kiosk clock)
+    state TEXT NOT NULL,              -- pending | sent | confirmed
+    tx_hash TEXT,                     -- the mined commit (or the last one sent)
+    block_number INTEGER,             -- block of the mined commit; NULL while not mined (or reorged out)
+    confirmed_at INTEGER,             -- ms since epoch (kiosk clock)
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT                   -- 'CODE: message' of the last failed attempt
+  );
+  CREATE INDEX batches_unconfirmed ON batches(seq) WHERE state != 'confirmed';
+  CREATE TABLE batch_txs (
+    tx_hash TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL REFERENCES batches(seq),
+    nonce INTEGER NOT NULL,
+    max_fee_per_gas TEXT NOT NULL,    -- wei, decimal
+    max_priority_fee_per_gas TEXT NOT NULL,
+    raw TEXT NOT NULL,                -- the signed transaction, rebroadcast after a restart or a reorg
+    sent_at INTEGER NOT NULL          -- ms since epoch (wall clock)
+  );
+  CREATE INDEX batch_txs_seq ON batch_txs(seq);
+  CREATE TABLE batch_records (
+    record_id TEXT PRIMARY KEY,       -- 's-<session id>' | 'a-<attestation id>'
+    seq INTEGER NOT NULL REFERENCES batches(seq),
+    leaf_hash TEXT NOT NULL,          -- OpenZeppelin standard leaf hash of (leaf_encoding, leaf)
+    leaf_encoding TEXT,               -- JSON array of Solidity types; NULL once pruned by retention
+    leaf TEXT,                        -- JSON array of values; NULL once pruned by retention
+    opening TEXT,                     -- JSON secret that opens a blinded leaf field; NULL once pruned
+    record_time INTEGER NOT NULL      -- Unix seconds of the record's end (for retention)
+  );
+  CREATE INDEX batch_records_seq ON batch_records(seq);
+  CREATE INDEX batch_records_time ON batch_records(record_time) WHERE leaf IS NOT NULL;
+  ` },
 ];

@@ -32,6 +32,7 @@ export class SightingsStore implements SaltSource {
   readonly #upsertSession;
   readonly #insertOccupancy;
   readonly #insertSalt;
+  readonly #selectSalt;
   /** Days older than this are refused salts (they were shredded). */
   #oldestDay = -Infinity;
   flushes = 0;
@@ -45,7 +46,8 @@ export class SightingsStore implements SaltSource {
         rssi_min = excluded.rssi_min, rssi_mean = excluded.rssi_mean, rssi_max = excluded.rssi_max,
         rssi_last = excluded.rssi_last, closed = excluded.closed`);
     this.#insertOccupancy = db.prepare('INSERT OR REPLACE INTO occupancy (t, inside, open_sessions) VALUES (?, ?, ?)');
-    this.#insertSalt = db.prepare('INSERT INTO salts (day, salt) VALUES (?, ?)');
+    this.#insertSalt = db.prepare('INSERT INTO salts (day, salt) VALUES (?, ?) ON CONFLICT(day) DO NOTHING');
+    this.#selectSalt = db.prepare('SELECT salt FROM salts WHERE day = ?');
     for (const row of db.prepare('SELECT day, salt FROM salts').all() as { day: number; salt: Buffer }[]) {
       this.#salts.set(row.day, new Uint8Array(row.salt));
     }
@@ -67,9 +69,11 @@ export class SightingsStore implements SaltSource {
     if (day < this.#oldestDay) {
       throw new RangeError(`day ${day} is past the retention period; its salt was destroyed`);
     }
-    const salt = new Uint8Array(randomBytes(32));
     // Persist at once (outside the batch): a hash must stay reproducible after a restart.
-    this.#insertSalt.run(day, Buffer.from(salt));
+    // Another connection to the same file may have made the day's salt first: keep theirs.
+    this.#insertSalt.run(day, randomBytes(32));
+    const row = this.#selectSalt.get(day) as { salt: Buffer };
+    const salt = new Uint8Array(row.salt);
     this.#salts.set(day, salt);
     return salt;
   }
@@ -164,6 +168,29 @@ export class SightingsStore implements SaltSource {
 
   distinctAddressHashes(sinceMs: number): number {
     return (this.#db.prepare('SELECT COUNT(DISTINCT address_hash) AS n FROM sessions WHERE first_seen >= ?').get(sinceMs) as { n: number }).n;
+  }
+
+  /** Closed sessions not yet in a batch, oldest (by last seen) first: the batcher's records. */
+  unbatchedSessions(limit: number): SessionRecord[] {
+    return (this.#db.prepare(`SELECT id, address_hash AS addressHash, kind, first_seen AS firstSeen, last_seen AS lastSeen,
+      last_seen - first_seen AS dwellMs, samples, rssi_min AS rssiMin, rssi_mean AS rssiMean, rssi_max AS rssiMax,
+      rssi_last AS rssiLast FROM sessions WHERE closed = 1 AND batch_seq IS NULL ORDER BY last_seen, id LIMIT ?`).all(limit) as any[])
+      .map((r) => ({ ...r, closed: true }));
+  }
+
+  /** How many closed sessions wait for a batch, and the last-seen time of the oldest. */
+  unbatchedSessionStats(): { count: number; oldestLastSeen: number | null } {
+    const row = this.#db.prepare(`SELECT COUNT(*) AS count, MIN(last_seen) AS oldest FROM sessions
+      WHERE closed = 1 AND batch_seq IS NULL`).get() as { count: number; oldest: number | null };
+    return { count: row.count, oldestLastSeen: row.oldest };
+  }
+
+  /** Records the batch the sessions went into (the batcher calls it inside the batch's transaction). */
+  markSessionsBatched(ids: readonly number[], seq: number): void {
+    const mark = this.#db.prepare('UPDATE sessions SET batch_seq = ? WHERE id = ? AND closed = 1 AND batch_seq IS NULL');
+    for (const id of ids) {
+      if (mark.run(seq, id).changes !== 1) throw new Error(`session ${id} is not a closed, unbatched session`);
+    }
   }
 
   recentSessions(limit: number): SessionRecord[] {

@@ -49,6 +49,10 @@ t.test('kiosk start serves, logs JSON, and stops cleanly on SIGTERM', async (t) 
     if (s.sightings.reports > 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
+  const live = await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json() as any;
+  t.equal(live.beacon.onAir, true, 'the signed beacon is on air');
+  t.match(live.beacon.kiosk, /^[0-9a-f]{16}$/);
+  t.equal(live.beacon.paused, null);
   child.kill('SIGTERM');
   t.equal(await exited, 0, stderr);
   const lines = stdout.trim().split('\n').filter(Boolean);
@@ -58,6 +62,8 @@ t.test('kiosk start serves, logs JSON, and stops cleanly on SIGTERM', async (t) 
   const db = openDatabase(join(dir, 'data', 'waymark.db'));
   t.teardown(() => db.close());
   t.ok((db.prepare('SELECT COUNT(*) AS n FROM sessions WHERE closed = 1').get() as { n: number }).n > 0, 'sessions were closed and written at stop');
+  const { statSync } = await import('node:fs');
+  t.equal(statSync(join(dir, 'data', 'beacon-key.hex')).mode & 0o777, 0o600, 'the beacon key file is private');
 });
 
 t.test('kiosk start with a bad config names the fields and exits 1', async (t) => {

@@ -130,6 +130,12 @@ add('error-unknown-command', 'Error reply to an unknown command id 0x7f.', 'erro
 add('error-data-too-long', 'Error reply to ADV_SET_DATA with 32 bytes of legacy data.', 'error', 'ADV_SET_DATA', 14,
   { code: DEVICE_ERRORS.DATA_TOO_LONG, message: 'legacy advData 32 > 31' },
   encodeDeviceError({ code: DEVICE_ERRORS.DATA_TOO_LONG, message: 'legacy advData 32 > 31' }));
+req('nfc-tap-ack-request', 'Host acknowledges taps up to 7 of boot 0x5eed0001 and asks for any later ones again (after a reconnect).', 'NFC_TAP_ACK', 15, {
+  bootId: 0x5eed0001,
+  tapSeq: 7,
+  resend: true,
+});
+res('nfc-tap-ack-response', 'Firmware boot 0x5eed0001, newest tap 9 (so taps 8 and 9 follow as NFC_TAP events).', 'NFC_TAP_ACK', 15, { bootId: 0x5eed0001, lastTapSeq: 9 });
 evt('boot-event', 'Firmware came up after power-on.', 'BOOT', 0, { resetReason: ResetReason.POWER_ON, protocolVersion: 1 });
 evt('adv-report-legacy-event', 'Legacy ADV_NONCONN_IND from a random address at -67 dBm.', 'ADV_REPORT', 1, {
   kind: ReportKind.LEGACY,
@@ -152,6 +158,13 @@ evt('nfc-tap-iso-dep-event', "A phone's ISO-DEP answer to SELECT AID: 8 data byt
   kind: TapKind.ISO_DEP,
   uid: bytes('08123456'),
   response: bytes('0102030405060708 9000'),
+});
+evt('nfc-tap-sequenced-event', 'A tag UID from firmware with TAP_ACK: appended bootId 0x5eed0001 and tapSeq 8.', 'NFC_TAP', 6, {
+  kind: TapKind.TAG_UID,
+  uid: bytes('04a1b2c3d4e580'),
+  response: new Uint8Array(0),
+  bootId: 0x5eed0001,
+  tapSeq: 8,
 });
 evt('device-error-event', 'Unsolicited: the controller stopped scanning.', 'DEVICE_ERROR', 5, { code: DEVICE_ERRORS.RADIO_FAILURE, message: 'scan aborted (HCI 0x3e)' });
 

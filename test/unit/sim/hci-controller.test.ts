@@ -89,7 +89,7 @@ t.test('a command with the wrong parameter length gets 0x12', async (t) => {
   t.equal(c.scanning().enabled, false);
 });
 
-t.test('Disconnect gets Command Status "unknown connection" (there are no connections)', async (t) => {
+t.test('Disconnect of a handle with no connection gets Command Status "unknown connection"', async (t) => {
   const { c, link, received } = controllerWithHost();
   c.receive(link, Buffer.from([0x01, 0x06, 0x04, 0x03, 0x40, 0x00, 0x13])); // Disconnect handle 0x0040, reason 0x13
   t.same(received, [hex([
@@ -261,4 +261,196 @@ t.test('the virtual socket delivers asynchronously and binds by device id', asyn
   t.equal(err.message, 'ENETDOWN, Network is down');
   s.close();
   t.equal(hub.get(2)!.hostCount, 0);
+});
+
+// ---- connections ----------------------------------------------------------------------
+// LE Create Connection used to be answered 0x11 (unsupported); the hub now links a central
+// that initiates to a peripheral advertising connectable, and the controllers carry ACL.
+
+/** LE Set Advertising Parameters (ADV_IND, 100 ms) then LE Set Advertising Enable. */
+const ADVERTISE_CONNECTABLE = [
+  Buffer.from([0x01, 0x06, 0x20, 0x0f, 0xa0, 0x00, 0xa0, 0x00, /* ADV_IND */ 0x00, /* own public */ 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0x07, 0x00]),
+  Buffer.from([0x01, 0x0a, 0x20, 0x01, 0x01]),
+];
+
+/** LE Create Connection to public b8:27:eb:00:00:02, as noble sends it (interval 7.5-22.5 ms, timeout 420 ms). */
+const CREATE_CONNECTION = Buffer.from([
+  0x01, 0x0d, 0x20, 0x19, // command, opcode 0x200d, 25 parameter bytes
+  0x60, 0x00, 0x30, 0x00, // LE_Scan_Interval, LE_Scan_Window
+  0x00, // Initiator_Filter_Policy: use the peer address
+  0x00, // Peer_Address_Type: public
+  0x02, 0x00, 0x00, 0xeb, 0x27, 0xb8, // b8:27:eb:00:00:02 reversed
+  0x00, // Own_Address_Type: public
+  0x06, 0x00, 0x12, 0x00, // Connection_Interval_Min 6, Max 18
+  0x00, 0x00, // Max_Latency
+  0x2a, 0x00, // Supervision_Timeout 42 (420 ms)
+  0x04, 0x00, 0x06, 0x00, // Min/Max_CE_Length
+]);
+
+t.test('LE Create Connection meets connectable advertising: both hosts get LE Connection Complete', async (t) => {
+  const hub = new VirtualHciHub();
+  const peripheral = hub.add(1); // public address b8:27:eb:00:00:02
+  const central = hub.add(2); // b8:27:eb:00:00:03
+  const c = recordingHost();
+  const p = recordingHost();
+  central.attach(c.link);
+  peripheral.attach(p.link);
+  central.receive(c.link, SET_EVENT_MASK);
+  peripheral.receive(p.link, SET_EVENT_MASK);
+  c.received.length = 0;
+  central.receive(c.link, CREATE_CONNECTION);
+  await Promise.resolve();
+  t.same(c.received, [hex([0x04, 0x0f, 0x04, /* success */ 0x00, 0x01, 0x0d, 0x20])], 'Command Status; the peer is not advertising yet');
+  t.ok(central.initiating);
+
+  for (const cmd of ADVERTISE_CONNECTABLE) peripheral.receive(p.link, cmd);
+  p.received.length = 0;
+  await Promise.resolve();
+  t.same(c.received.slice(1), [hex([
+    0x04, 0x3e, 0x13, 0x01, // LE Meta, 19 bytes, LE Connection Complete
+    0x00, // status
+    0x40, 0x00, // Connection_Handle 0x0040
+    0x00, // Role: central
+    0x00, 0x02, 0x00, 0x00, 0xeb, 0x27, 0xb8, // peer public b8:27:eb:00:00:02
+    0x06, 0x00, 0x00, 0x00, 0x2a, 0x00, // interval 6 (7.5 ms), latency 0, timeout 42
+    0x00, // clock accuracy
+  ])]);
+  t.same(p.received, [hex([
+    0x04, 0x3e, 0x13, 0x01, 0x00, 0x40, 0x00,
+    0x01, // Role: peripheral
+    0x00, 0x03, 0x00, 0x00, 0xeb, 0x27, 0xb8, // peer public b8:27:eb:00:00:03
+    0x06, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00,
+  ])]);
+  t.equal(peripheral.advertising().enabled, false, 'connectable advertising ends with the connection');
+  t.equal(central.initiating, null);
+  t.equal(hub.links().length, 1);
+  t.match(hub.links()[0], { central: { devId: 2, handle: 0x40 }, peripheral: { devId: 1, handle: 0x40 } });
+
+  // ACL: a 40-byte L2CAP frame from the central's host reaches the peripheral's host in
+  // 27-byte link-layer payloads, and the central's host gets its buffer back
+  c.received.length = 0;
+  p.received.length = 0;
+  const l2cap = Buffer.alloc(40);
+  l2cap.writeUInt16LE(36, 0); // L2CAP length
+  l2cap.writeUInt16LE(0x0004, 2); // ATT channel
+  l2cap[4] = 0x12; // Write Request ...
+  const acl = Buffer.concat([Buffer.from([0x02, 0x40, 0x00 /* handle 0x040, PB 00 */, 40, 0]), l2cap]);
+  central.receive(c.link, acl);
+  t.same(c.received, [hex([0x04, 0x13, 0x05, 0x01, 0x40, 0x00, 0x01, 0x00])], 'Number Of Completed Packets: 1 on 0x0040');
+  t.equal(p.received.length, 2);
+  t.equal(p.received[0].slice(0, 10), '024020' + '1b00', 'first fragment: PB 10 (start), 27 bytes');
+  t.equal(p.received[1].slice(0, 10), '024010' + '0d00', 'continuation: PB 01, 13 bytes');
+  t.equal(Buffer.concat(p.received.map((h) => Buffer.from(h, 'hex').subarray(5))).toString('hex'), l2cap.toString('hex'));
+  t.match(central.counters(), { aclFromHost: 1, aclDropped: 0 });
+  t.match(peripheral.counters(), { aclToHost: 2 });
+
+  // an ACL packet on a handle with no connection is dropped, with no completed-packets event
+  c.received.length = 0;
+  central.receive(c.link, Buffer.from([0x02, 0x41, 0x00, 0x01, 0x00, 0xff]));
+  t.same(c.received, []);
+  t.equal(central.counters().aclDropped, 1);
+});
+
+t.test('Read RSSI on a connection returns the link RSSI the hub was given', async (t) => {
+  const hub = new VirtualHciHub();
+  const peripheral = hub.add(1);
+  const central = hub.add(2);
+  const c = recordingHost();
+  central.attach(c.link);
+  central.receive(c.link, SET_EVENT_MASK);
+  const p = recordingHost();
+  peripheral.attach(p.link);
+  peripheral.receive(p.link, SET_EVENT_MASK);
+  for (const cmd of ADVERTISE_CONNECTABLE) peripheral.receive(p.link, cmd);
+  central.receive(c.link, CREATE_CONNECTION);
+  await Promise.resolve();
+  hub.setLinkRssi(1, 2, -41);
+  c.received.length = 0;
+  p.received.length = 0;
+  central.receive(c.link, Buffer.from([0x01, 0x05, 0x14, 0x02, 0x40, 0x00])); // Read RSSI, handle 0x0040
+  peripheral.receive(p.link, Buffer.from([0x01, 0x05, 0x14, 0x02, 0x40, 0x00]));
+  t.same(c.received, [hex([0x04, 0x0e, 0x07, 0x01, 0x05, 0x14, 0x00, 0x40, 0x00, /* -41 */ 0xd7])]);
+  t.same(p.received, c.received, 'both ends read the same link');
+  c.received.length = 0;
+  central.receive(c.link, Buffer.from([0x01, 0x05, 0x14, 0x02, 0x41, 0x00])); // no such handle
+  t.same(c.received, [hex([0x04, 0x0e, 0x07, 0x01, 0x05, 0x14, 0x02, 0x41, 0x00, 0x00])]);
+
+  // noise: readings spread around the mean
+  hub.setLinkRssi(1, 2, -60, 4);
+  const readings = new Set<number>();
+  for (let i = 0; i < 50; i++) readings.add(hub.links()[0].link.readRssi());
+  t.ok(readings.size > 3, `${readings.size} distinct readings`);
+  t.ok([...readings].every((r) => r > -90 && r < -30));
+});
+
+t.test('Disconnect: Command Status, then Disconnection Complete to both hosts; the handle is gone', async (t) => {
+  const hub = new VirtualHciHub();
+  const peripheral = hub.add(1);
+  const central = hub.add(2);
+  const c = recordingHost();
+  const p = recordingHost();
+  central.attach(c.link);
+  peripheral.attach(p.link);
+  for (const cmd of ADVERTISE_CONNECTABLE) peripheral.receive(p.link, cmd);
+  central.receive(c.link, CREATE_CONNECTION);
+  await Promise.resolve();
+  c.received.length = 0;
+  p.received.length = 0;
+  central.receive(c.link, Buffer.from([0x01, 0x06, 0x04, 0x03, 0x40, 0x00, 0x13])); // Disconnect 0x0040, remote user terminated
+  t.same(c.received, [
+    hex([0x04, 0x0f, 0x04, 0x00, 0x01, 0x06, 0x04]), // Command Status: success
+    hex([0x04, 0x05, 0x04, 0x00, 0x40, 0x00, /* connection terminated by local host */ 0x16]),
+  ]);
+  t.same(p.received, [hex([0x04, 0x05, 0x04, 0x00, 0x40, 0x00, /* remote user terminated */ 0x13])]);
+  t.equal(hub.links().length, 0);
+  t.same(central.connections(), []);
+});
+
+t.test('LE Create Connection Cancel ends the attempt with LE Connection Complete, status 0x02', async (t) => {
+  const hub = new VirtualHciHub();
+  const central = hub.add(2);
+  const c = recordingHost();
+  central.attach(c.link);
+  central.receive(c.link, SET_EVENT_MASK);
+  central.receive(c.link, CREATE_CONNECTION);
+  central.receive(c.link, CREATE_CONNECTION);
+  t.equal(c.received[2], hex([0x04, 0x0f, 0x04, /* Command Disallowed: already initiating */ 0x0c, 0x01, 0x0d, 0x20]));
+  c.received.length = 0;
+  central.receive(c.link, Buffer.from([0x01, 0x0e, 0x20, 0x00]));
+  t.same(c.received, [
+    hex([0x04, 0x0e, 0x04, 0x01, 0x0e, 0x20, 0x00]),
+    hex([0x04, 0x3e, 0x13, 0x01, /* Unknown Connection Identifier */ 0x02, 0x00, 0x00, 0x00, 0x00,
+      0x02, 0x00, 0x00, 0xeb, 0x27, 0xb8, 0x06, 0x00, 0x00, 0x00, 0x2a, 0x00, 0x00]),
+  ]);
+  t.equal(central.initiating, null);
+});
+
+t.test('LE Connection Update reaches both ends; removing a controller drops its links', async (t) => {
+  const hub = new VirtualHciHub();
+  const peripheral = hub.add(1);
+  const central = hub.add(2);
+  const c = recordingHost();
+  const p = recordingHost();
+  central.attach(c.link);
+  peripheral.attach(p.link);
+  central.receive(c.link, SET_EVENT_MASK);
+  peripheral.receive(p.link, SET_EVENT_MASK);
+  for (const cmd of ADVERTISE_CONNECTABLE) peripheral.receive(p.link, cmd);
+  central.receive(c.link, CREATE_CONNECTION);
+  await Promise.resolve();
+  c.received.length = 0;
+  p.received.length = 0;
+  central.receive(c.link, Buffer.from([
+    0x01, 0x13, 0x20, 0x0e, // LE Connection Update, 14 bytes
+    0x40, 0x00, 0x18, 0x00, 0x28, 0x00, // handle, interval 24..40 (30..50 ms)
+    0x00, 0x00, 0xc8, 0x00, 0x00, 0x00, 0x00, 0x00, // latency 0, timeout 200 (2 s), CE lengths
+  ]));
+  const update = hex([0x04, 0x3e, 0x0a, 0x03, 0x00, 0x40, 0x00, 0x18, 0x00, 0x00, 0x00, 0xc8, 0x00]);
+  t.same(c.received, [hex([0x04, 0x0f, 0x04, 0x00, 0x01, 0x13, 0x20]), update]);
+  t.same(p.received, [update]);
+
+  p.received.length = 0;
+  hub.remove(2);
+  t.same(p.received, [hex([0x04, 0x05, 0x04, 0x00, 0x40, 0x00, /* connection timeout */ 0x08])]);
+  t.same(peripheral.connections(), []);
 });

@@ -162,3 +162,13 @@ t.test('migrations run once, and a newer database is refused', async (t) => {
   again.close();
   t.throws(() => openDatabase(path), /newer Waymark.*999-from-the-future/);
 });
+
+t.test('two stores on one file agree on the day salt', async (t) => {
+  const { path, store } = setup(t);
+  const db2 = openDatabase(path);
+  t.teardown(() => db2.close());
+  const other = new SightingsStore(db2);
+  const a = other.saltFor(20_000);
+  const b = store.saltFor(20_000);
+  t.same(Buffer.from(b), Buffer.from(a), 'the second store reads the salt the first one made');
+});

@@ -1,0 +1,163 @@
+/**
+ * `waymark visitor checkin` and `waymark visitor proofs`: the CLI acting as a visitor's
+ * phone. It checks in at a kiosk over HTTP (QR path), verifies the attestation (signature,
+ * and with --rpc that the signer is an authorized kiosk of the venue on chain), keeps it in
+ * a wallet file, and later fetches and verifies Merkle proofs against the on-chain roots.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import type { CliCommand, CliIO } from '../command.js';
+import { WaymarkError, isWaymarkError } from '../../core/errors.js';
+import {
+  checkInOverHttp, emptyWallet, fetchRecordProof, parseCheckinUrl, parseWallet, putEntry, verifyAttestation, verifyRecordProof,
+  type SignedCheckinAttestation, type VisitorWallet, type WalletEntry,
+} from '../../beacon/visitor/index.js';
+import { connectProvider, registryClient } from '../../contracts/client.js';
+import { isKiosk } from '../../contracts/actions/is-kiosk.js';
+import { batchRoot } from '../../contracts/actions/batch-root.js';
+
+export const VISITOR_WALLET_ENV = 'WAYMARK_VISITOR_WALLET';
+
+type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+const common = {
+  wallet: { type: 'string', description: `wallet file (default $${VISITOR_WALLET_ENV} or ~/.waymark/visitor-wallet.json)` },
+  rpc: { type: 'string', description: 'JSON-RPC URL of the chain: check the signer with isKiosk / the roots with batchRoot' },
+  registry: { type: 'string', description: 'WaymarkRegistry address you trust (default: the one the attestation names)' },
+  json: { type: 'boolean', description: 'print one JSON object' },
+} as const;
+
+export function walletPath(values: Values, io: CliIO): string {
+  if (typeof values.wallet === 'string') return resolve(io.cwd, values.wallet);
+  if (io.env[VISITOR_WALLET_ENV]) return resolve(io.cwd, io.env[VISITOR_WALLET_ENV]!);
+  return join(io.env.HOME ?? io.cwd, '.waymark', 'visitor-wallet.json');
+}
+
+function loadWallet(path: string): VisitorWallet {
+  return existsSync(path) ? parseWallet(readFileSync(path, 'utf8')) : emptyWallet();
+}
+
+function saveWallet(path: string, wallet: VisitorWallet): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(wallet, null, 2) + '\n', { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+async function withChain<T>(rpc: string, run: (provider: ReturnType<typeof connectProvider>) => Promise<T>): Promise<T> {
+  const provider = connectProvider(rpc);
+  try {
+    return await run(provider);
+  } finally {
+    provider.destroy();
+  }
+}
+
+/** isKiosk(venueId, signer) on the registry the visitor trusts, on the attestation's chain. */
+export async function checkSignerOnChain(att: SignedCheckinAttestation, rpc: string, registry?: string): Promise<void> {
+  const { domain, message } = att.typedData;
+  await withChain(rpc, async (provider) => {
+    const chainId = Number((await provider.getNetwork()).chainId);
+    if (chainId !== domain.chainId) {
+      throw new WaymarkError('WAYMARK_ERR_ATTESTATION_INVALID', `the attestation is for chain ${domain.chainId}, the RPC serves chain ${chainId}`);
+    }
+    const authorized = await isKiosk(registryClient(provider, registry ?? domain.verifyingContract), { venueId: message.venueId, kiosk: message.kiosk });
+    if (!authorized) {
+      throw new WaymarkError('WAYMARK_ERR_ATTESTATION_UNAUTHORIZED', `${message.kiosk} is not a kiosk of venue ${message.venueId} on registry ${registry ?? domain.verifyingContract}`, {
+        details: { kiosk: message.kiosk, venueId: message.venueId },
+      });
+    }
+  });
+}
+
+export const visitorCheckinCommand: CliCommand = {
+  name: 'visitor checkin',
+  summary: 'Check in at a kiosk as a phone would (QR path), verify the attestation and keep it in a wallet file',
+  options: {
+    kiosk: { type: 'string', description: 'kiosk base URL (e.g. http://kiosk.local:8080), or a scanned check-in URL (required)' },
+    ...common,
+  },
+  usage: `Reads the kiosk's current token (or the one in a scanned check-in URL), sends a fresh random
+visitor commitment, verifies the EIP-712 signature and, with --rpc, that the signer is an authorized
+kiosk of the venue (isKiosk). Exit 0 on a verified, stored attestation.
+Example:
+  waymark visitor checkin --kiosk http://localhost:8080 --rpc http://127.0.0.1:8545 --json`,
+  async run({ values }, io) {
+    if (typeof values.kiosk !== 'string') throw new WaymarkError('WAYMARK_ERR_USAGE', '--kiosk URL is required');
+    let kioskUrl = values.kiosk;
+    let token: string | undefined;
+    if (/\/checkin\?/.test(kioskUrl)) ({ kioskUrl, token } = parseCheckinUrl(kioskUrl));
+    const registry = typeof values.registry === 'string' ? values.registry : undefined;
+    const result = await checkInOverHttp(kioskUrl, { token });
+    if (registry) verifyAttestation(result.attestation, { verifyingContract: registry });
+    if (typeof values.rpc === 'string') await checkSignerOnChain(result.attestation, values.rpc, registry);
+    const entry: WalletEntry = {
+      attestation: result.attestation,
+      kioskUrl: kioskUrl.replace(/\/+$/, ''),
+      storedAt: new Date().toISOString(),
+      signerCheck: typeof values.rpc === 'string' ? 'authorized on chain' : 'signature only',
+    };
+    const path = walletPath(values, io);
+    saveWallet(path, putEntry(loadWallet(path), entry));
+    const m = result.attestation.typedData.message;
+    if (values.json) {
+      io.stdout(JSON.stringify({ ok: true, id: result.attestation.id, signer: result.verified.signer, signerCheck: entry.signerCheck, wallet: path, attestation: result.attestation }) + '\n');
+    } else {
+      io.stdout(`checked in at venue ${m.venueId} (${m.geohash}) ${new Date(m.time * 1000).toISOString()} via ${m.presence}\n`);
+      io.stdout(`  attestation ${result.attestation.id}\n  kiosk ${m.kiosk} (${entry.signerCheck})\n  stored in ${path}\n`);
+    }
+    return 0;
+  },
+};
+
+export const visitorProofsCommand: CliCommand = {
+  name: 'visitor proofs',
+  summary: 'Fetch and verify the Merkle proofs of the attestations in the wallet (against on-chain roots with --rpc)',
+  options: { ...common },
+  usage: `For each stored attestation: GET <kiosk>/v1/records/<id>/proof; a 404 means "not batched yet"
+(pending). A proof must be for the attestation's leaf, lead to its root, and with --rpc the root must
+equal batchRoot(kiosk, seq) on chain. Exit 1 when any proof is invalid.
+Example:
+  waymark visitor proofs --rpc http://127.0.0.1:8545 --json`,
+  async run({ values }, io) {
+    const path = walletPath(values, io);
+    let wallet = loadWallet(path);
+    const rpc = typeof values.rpc === 'string' ? values.rpc : undefined;
+    const provider = rpc ? connectProvider(rpc) : undefined;
+    const results: { id: string; status: 'anchored' | 'in batch' | 'pending' | 'invalid' | 'unreachable'; seq?: number; root?: string; txHash?: string | null; error?: string; code?: string }[] = [];
+    try {
+      for (const entry of wallet.entries) {
+        const att = entry.attestation;
+        const registry = typeof values.registry === 'string' ? values.registry : att.typedData.domain.verifyingContract;
+        const readRoot = provider ? (kiosk: string, seq: number) => batchRoot(registryClient(provider, registry), { kiosk, seq }) : undefined;
+        try {
+          verifyAttestation(att);
+          const proof = await fetchRecordProof(entry.kioskUrl, att.id);
+          if (!proof) {
+            results.push({ id: att.id, status: 'pending' });
+            continue;
+          }
+          const check = await verifyRecordProof(att, proof, readRoot);
+          wallet = putEntry(wallet, { ...entry, proof, proofCheck: check });
+          results.push({ id: att.id, status: check.onChain === 'matches' ? 'anchored' : 'in batch', seq: check.seq, root: check.root, txHash: check.txHash });
+        } catch (err) {
+          if (!isWaymarkError(err)) throw err;
+          results.push({ id: att.id, status: err.code === 'WAYMARK_ERR_KIOSK_UNREACHABLE' ? 'unreachable' : 'invalid', code: err.code, error: err.message });
+        }
+      }
+    } finally {
+      provider?.destroy();
+    }
+    if (wallet.entries.length) saveWallet(path, wallet);
+    const invalid = results.filter((r) => r.status === 'invalid').length;
+    if (values.json) {
+      io.stdout(JSON.stringify({ ok: invalid === 0, wallet: path, onChain: rpc ? 'checked' : 'not checked', proofs: results }) + '\n');
+    } else {
+      if (results.length === 0) io.stdout(`no attestations in ${path}\n`);
+      for (const r of results) io.stdout(`${r.id}  ${r.status}${r.seq !== undefined ? `  batch ${r.seq}` : ''}${r.txHash ? `  tx ${r.txHash}` : ''}${r.error ? `  ${r.error}` : ''}\n`);
+    }
+    return invalid === 0 ? 0 : 1;
+  },
+};
+
+export const visitorCommands: CliCommand[] = [visitorCheckinCommand, visitorProofsCommand];

@@ -1,0 +1,213 @@
+/**
+ * The outbox's view of the chain: read the kiosk's seq and roots, sign a commit without
+ * sending it (so it can be stored first), broadcast raw transactions, and follow receipts.
+ * The real adapter is ethers v6 on a JSON-RPC node (anvil in demo and tests).
+ */
+import { FetchRequest, JsonRpcProvider, Network, Wallet, keccak256, type Contract, type Signer } from 'ethers';
+import { WaymarkError } from '../../core/errors.js';
+import type { BatchCommit } from '../../core/ports.js';
+import { registryClient, registryContract, type RegistryClient } from '../../contracts/client.js';
+import { toChainError } from '../../contracts/chain-errors.js';
+import { nextSeq } from '../../contracts/actions/next-seq.js';
+import { batchRoot } from '../../contracts/actions/batch-root.js';
+import { assertBytes32, assertCount, assertTime, assertUint, assertVenueId } from '../../contracts/validate.js';
+import type { FeeQuote, Fees } from './fees.js';
+
+export interface SignedCommit {
+  txHash: string;
+  raw: string;
+  nonce: number;
+}
+
+export interface CommitReceipt {
+  txHash: string;
+  blockNumber: number;
+  /** 1 success, 0 reverted. */
+  status: number;
+}
+
+/** What a broadcast came to: accepted, already known to the node, or its nonce was used already. */
+export type BroadcastResult = 'accepted' | 'known' | 'nonce-used' | 'underpriced';
+
+export interface OutboxChain {
+  readonly rpcUrl: string;
+  /** The kiosk's chain address (the signer). */
+  readonly kiosk: string;
+  readonly registry: string;
+  blockNumber(): Promise<number>;
+  nextSeq(): Promise<number>;
+  /** The root committed under seq (the zero hash if none). */
+  batchRoot(seq: number): Promise<string>;
+  feeQuote(): Promise<FeeQuote>;
+  /** The kiosk's transaction count at `latest` (mined) or `pending` (incl. the node's pool). */
+  accountNonce(tag: 'latest' | 'pending'): Promise<number>;
+  /** Validates, estimates (a revert surfaces as its WaymarkError) and signs; sends nothing. */
+  signCommit(batch: BatchCommit, nonce: number, fees: Fees): Promise<SignedCommit>;
+  broadcast(raw: string): Promise<BroadcastResult>;
+  receipt(txHash: string): Promise<CommitReceipt | null>;
+  /** The node knows the transaction (pending or mined). */
+  knows(txHash: string): Promise<boolean>;
+  /** The BatchCommitted event of this kiosk's seq, for a commit that landed by a transaction we lost track of. */
+  findCommit(venueId: number, seq: number): Promise<CommitReceipt | null>;
+  close(): Promise<void>;
+}
+
+export interface OutboxChainOptions {
+  rpcUrl: string;
+  registry: string;
+  /** The kiosk key: a 0x private key or an ethers Wallet. */
+  key: string | Wallet;
+  /** Refuse to sign for any other chain. */
+  chainId?: number;
+  pollingIntervalMs?: number;
+  /** How far back findCommit searches, blocks. */
+  logSearchBlocks?: number;
+  /** Per JSON-RPC request, ms (default 20 s). */
+  requestTimeoutMs?: number;
+}
+
+function messageOf(err: unknown): string {
+  const e = err as { shortMessage?: string; message?: string; error?: { message?: string }; info?: { error?: { message?: string } } };
+  return [e?.shortMessage, e?.message, e?.error?.message, e?.info?.error?.message].filter(Boolean).join(' | ');
+}
+
+/** eth_chainId over plain fetch, so a dead node fails fast instead of ethers retrying its network detection. */
+export async function probeChainId(rpcUrl: string, timeoutMs: number): Promise<bigint> {
+  let body: { result?: string; error?: { message?: string } };
+  try {
+    const res = await fetch(rpcUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_chainId', params: [] }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    body = (await res.json()) as typeof body;
+  } catch (err) {
+    throw new WaymarkError('WAYMARK_ERR_CHAIN_UNAVAILABLE', `${rpcUrl}: ${(err as Error).message}`, { cause: err, details: { action: 'chainId' } });
+  }
+  if (typeof body?.result !== 'string') throw new WaymarkError('WAYMARK_ERR_CHAIN_UNAVAILABLE', `${rpcUrl} did not answer eth_chainId (${body?.error?.message ?? 'no result'})`);
+  return BigInt(body.result);
+}
+
+export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
+  const timeoutMs = opts.requestTimeoutMs ?? 20_000;
+  let wallet: Wallet;
+  try {
+    wallet = typeof opts.key === 'string' ? new Wallet(opts.key) : new Wallet(opts.key.privateKey);
+  } catch (err) {
+    throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', 'the kiosk key is not a 32-byte hex private key', { cause: err });
+  }
+  let conn: { provider: JsonRpcProvider; wallet: Wallet; reader: RegistryClient; contract: Contract; chainId: bigint } | undefined;
+
+  const wrap = async <T>(action: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toChainError(err, action);
+    }
+  };
+
+  /** Connects on first use (and again after a failed first contact). */
+  async function connect() {
+    if (conn) return conn;
+    const id = await probeChainId(opts.rpcUrl, timeoutMs);
+    if (opts.chainId !== undefined && id !== BigInt(opts.chainId)) {
+      throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', `chain.chainId is ${opts.chainId} but the node at ${opts.rpcUrl} is chain ${id}`);
+    }
+    const req = new FetchRequest(opts.rpcUrl);
+    req.timeout = timeoutMs;
+    const provider = new JsonRpcProvider(req, Network.from(id), { staticNetwork: true, cacheTimeout: -1 });
+    provider.pollingInterval = opts.pollingIntervalMs ?? 250;
+    const reader = registryClient(provider, opts.registry);
+    conn = { provider, wallet: wallet.connect(provider), reader, contract: registryContract(reader), chainId: id };
+    return conn;
+  }
+
+  return {
+    rpcUrl: opts.rpcUrl,
+    kiosk: wallet.address,
+    registry: opts.registry,
+    blockNumber: async () => { const { provider } = await connect(); return wrap('blockNumber', () => provider.getBlockNumber()); },
+    nextSeq: async () => Number(await nextSeq((await connect()).reader, { kiosk: wallet.address })),
+    batchRoot: async (seq) => (await batchRoot((await connect()).reader, { kiosk: wallet.address, seq })).toLowerCase(),
+    async feeQuote() {
+      const { provider } = await connect();
+      return wrap('feeQuote', async () => {
+        const block = await provider.getBlock('latest');
+        let tip: bigint;
+        try {
+          tip = BigInt(await provider.send('eth_maxPriorityFeePerGas', []));
+        } catch {
+          tip = 1_000_000_000n;
+        }
+        return { baseFeePerGas: block?.baseFeePerGas ?? 0n, priorityFeePerGas: tip };
+      });
+    },
+    accountNonce: async (tag) => { const { provider } = await connect(); return wrap('accountNonce', () => provider.getTransactionCount(wallet.address, tag)); },
+    async signCommit(batch, nonce, fees) {
+      const venueId = assertVenueId(batch.venueId);
+      const seq = assertUint(batch.seq, 'seq');
+      const root = assertBytes32(batch.merkleRoot, 'merkleRoot');
+      const count = assertCount(batch.count);
+      const fromTime = assertTime(batch.fromTime, 'fromTime');
+      const toTime = assertTime(batch.toTime, 'toTime');
+      if (fromTime > toTime) {
+        throw new WaymarkError('WAYMARK_ERR_CHAIN_BAD_BATCH', `fromTime ${fromTime} is after toTime ${toTime}`, { details: { fromTime: fromTime.toString(), toTime: toTime.toString() } });
+      }
+      const c = await connect();
+      const data = c.contract.interface.encodeFunctionData('commitBatch', [venueId, seq, root, count, fromTime, toTime]);
+      const gas = await wrap('commitBatch', () => c.provider.estimateGas({ from: wallet.address, to: opts.registry, data }));
+      const raw = await (c.wallet as Signer).signTransaction({
+        type: 2, chainId: c.chainId, nonce, to: opts.registry, data,
+        gasLimit: gas + gas / 4n,
+        maxFeePerGas: fees.maxFeePerGas,
+        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+      });
+      return { txHash: keccak256(raw), raw, nonce };
+    },
+    async broadcast(raw) {
+      const { provider } = await connect();
+      try {
+        await provider.send('eth_sendRawTransaction', [raw]);
+        return 'accepted';
+      } catch (err) {
+        const msg = messageOf(err).toLowerCase();
+        if (/already known|already imported|known transaction/.test(msg)) return 'known';
+        if (/nonce too low|nonce has already been used|nonce_expired|invalid nonce/.test(msg)) return 'nonce-used';
+        if (/underpriced|fee too low/.test(msg)) return 'underpriced';
+        throw toChainError(err, 'broadcast');
+      }
+    },
+    async receipt(txHash) {
+      const { provider } = await connect();
+      return wrap('receipt', async () => {
+        const r = await provider.getTransactionReceipt(txHash);
+        return r ? { txHash: r.hash, blockNumber: r.blockNumber, status: r.status ?? 0 } : null;
+      });
+    },
+    async knows(txHash) {
+      const { provider } = await connect();
+      return wrap('knows', async () => (await provider.getTransaction(txHash)) !== null);
+    },
+    async findCommit(venueId, seq) {
+      const { provider, contract } = await connect();
+      return wrap('findCommit', async () => {
+        const latest = await provider.getBlockNumber();
+        const from = Math.max(0, latest - (opts.logSearchBlocks ?? 50_000));
+        const events = await contract.queryFilter(contract.filters.BatchCommitted!(venueId, wallet.address), from, latest);
+        for (const ev of events) {
+          const args = (ev as unknown as { args?: { seq?: bigint } }).args;
+          if (args?.seq === BigInt(seq)) {
+            const r = await provider.getTransactionReceipt(ev.transactionHash);
+            return { txHash: ev.transactionHash, blockNumber: ev.blockNumber, status: r?.status ?? 1 };
+          }
+        }
+        return null;
+      });
+    },
+    async close() {
+      conn?.provider.destroy();
+      conn = undefined;
+    },
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * The outbox sender: commits stored batches in seq order, one in flight at a time. Every
+ * signed transaction is stored before it is broadcast; on each round the sender follows
+ * receipts to the confirmation depth and repairs what went wrong: RPC errors (backoff),
+ * a lost or dropped transaction (rebroadcast), a nonce taken by another transaction
+ * (re-sign), a stuck commit (fee bump under the cap), a receipt gone in a reorg (re-commit).
+ */
+import { TypedEmitter } from '../../core/events.js';
+import { WaymarkError, isWaymarkError } from '../../core/errors.js';
+import { silentLogger, type Logger } from '../../core/log.js';
+import type { BatchRow, BatchStore, BatchTx } from './batch-store.js';
+import type { CommitReceipt, OutboxChain } from './outbox-chain.js';
+import { backoffMs, bumpFees, capFees, gweiToWei } from './fees.js';
+
+export interface BatchSenderOptions {
+  store: BatchStore;
+  chain: OutboxChain;
+  venueId: number;
+  /** Blocks a commit must be buried under (1 = its own block) before it counts as confirmed; 0 = on receipt. */
+  confirmations: number;
+  maxFeeGwei: number;
+  logger?: Logger;
+  /** Kiosk-clock time for confirmedAt (ms). */
+  now?: () => number;
+  /** Wall-clock time for resend and backoff decisions (ms). */
+  wallNow?: () => number;
+  /** Idle poll interval, ms (default 1000). */
+  pollMs?: number;
+  backoffMinMs?: number;
+  backoffMaxMs?: number;
+  /** A sent commit that is not mined after this long is re-priced (same nonce), ms. */
+  resendAfterMs?: number;
+  /** Test seam: runs after a signed commit was stored and before it is broadcast. */
+  beforeBroadcast?: (tx: BatchTx) => Promise<void> | void;
+}
+
+export interface SenderStats {
+  commitsSent: number;
+  commitFailures: number;
+  reorgs: number;
+  rebroadcasts: number;
+  /** Consecutive failed rounds (0 when the last round succeeded). */
+  failing: number;
+  lastError: string | null;
+}
+
+export type BatchSenderEvents = {
+  confirmed: (batch: BatchRow) => void;
+  /** A round failed (it is retried after a backoff). */
+  failed: (err: WaymarkError) => void;
+};
+
+type Round = 'idle' | 'progress' | 'waiting';
+
+export class BatchSender extends TypedEmitter<BatchSenderEvents> {
+  readonly store: BatchStore;
+  readonly chain: OutboxChain;
+  readonly #o: Required<Omit<BatchSenderOptions, 'beforeBroadcast' | 'logger' | 'store' | 'chain'>> & Pick<BatchSenderOptions, 'beforeBroadcast'>;
+  readonly #log: Logger;
+  readonly #stats: SenderStats = { commitsSent: 0, commitFailures: 0, reorgs: 0, rebroadcasts: 0, failing: 0, lastError: null };
+  #running = false;
+  #loop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
+  #woken = false;
+
+  constructor(opts: BatchSenderOptions) {
+    super();
+    this.store = opts.store;
+    this.chain = opts.chain;
+    this.#log = opts.logger ?? silentLogger;
+    this.#o = {
+      venueId: opts.venueId,
+      confirmations: opts.confirmations,
+      maxFeeGwei: opts.maxFeeGwei,
+      now: opts.now ?? Date.now,
+      wallNow: opts.wallNow ?? Date.now,
+      pollMs: opts.pollMs ?? 1000,
+      backoffMinMs: opts.backoffMinMs ?? 500,
+      backoffMaxMs: opts.backoffMaxMs ?? 60_000,
+      resendAfterMs: opts.resendAfterMs ?? 180_000,
+      beforeBroadcast: opts.beforeBroadcast,
+    };
+  }
+
+  stats(): SenderStats {
+    return { ...this.#stats };
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#loop = this.#run();
+  }
+
+  /** Stops after the current round (a stored-but-unsent commit is picked up on the next start). */
+  async stop(): Promise<void> {
+    this.#running = false;
+    this.wake();
+    await this.#loop;
+  }
+
+  /** Start the next round now (a batch was just closed). */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  async #sleep(ms: number): Promise<void> {
+    if (this.#woken || !this.#running) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wake = done;
+    });
+    this.#wake = undefined;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#running) {
+      this.#woken = false;
+      let delay = this.#o.pollMs;
+      try {
+        const round = await this.round();
+        this.#stats.failing = 0;
+        this.#stats.lastError = null;
+        if (round === 'progress') continue;
+      } catch (err) {
+        const e = isWaymarkError(err) ? err : new WaymarkError('WAYMARK_ERR_INTERNAL', (err as Error)?.message ?? String(err), { cause: err });
+        this.#stats.failing++;
+        this.#stats.commitFailures++;
+        this.#stats.lastError = `${e.code}: ${e.message}`;
+        delay = backoffMs(this.#stats.failing, this.#o.backoffMinMs, this.#o.backoffMaxMs);
+        this.#log.warn({ code: e.code, err: e.message, retryInMs: delay }, 'batch commit round failed');
+        this.emit('failed', e);
+      }
+      await this.#sleep(delay);
+    }
+  }
+
+  /**
+   * One round over the unconfirmed batches in seq order: follow the sent ones, send the
+   * first pending one. Returns 'progress' when something changed (run again at once).
+   */
+  async round(): Promise<Round> {
+    const rows = this.store.unconfirmed();
+    if (rows.length === 0) return 'idle';
+    const latest = await this.chain.blockNumber();
+    for (const row of rows) {
+      if (row.state === 'sent') {
+        const r = await this.#follow(row, latest);
+        if (r === 'mined') continue;
+        return r;
+      }
+      try {
+        return await this.#send(row);
+      } catch (err) {
+        if (isWaymarkError(err)) this.store.setError(row.seq, `${err.code}: ${err.message}`);
+        throw err;
+      }
+    }
+    return 'waiting';
+  }
+
+  /** A sent batch: 'mined' lets later batches go; 'progress'/'waiting' stop the round. */
+  async #follow(row: BatchRow, latest: number): Promise<'mined' | Round> {
+    const txs = this.store.txs(row.seq);
+    let receipt: CommitReceipt | null = null;
+    for (const tx of [...txs].reverse()) {
+      receipt = await this.chain.receipt(tx.txHash);
+      if (receipt) break;
+    }
+    if (receipt && receipt.status !== 1) {
+      // Reverted in a block: did the batch land through another transaction?
+      if (await this.#landedElsewhere(row)) return 'progress';
+      this.store.markPending(row.seq, `WAYMARK_ERR_CHAIN_REVERTED: commit ${receipt.txHash} reverted in block ${receipt.blockNumber}`);
+      this.#stats.commitFailures++;
+      return 'progress';
+    }
+    if (receipt) return this.#mined(row, receipt, latest);
+
+    if (row.blockNumber !== null) {
+      this.#stats.reorgs++;
+      this.#log.warn({ seq: row.seq, txHash: row.txHash, block: row.blockNumber }, 'commit receipt disappeared (reorg); re-committing');
+      this.store.markUnmined(row.seq);
+    }
+    if (await this.#landedElsewhere(row)) return 'progress';
+    const last = txs.at(-1);
+    if (!last) {
+      this.store.markPending(row.seq);
+      return 'progress';
+    }
+    if (await this.chain.knows(last.txHash)) {
+      if (this.#o.wallNow() - last.sentAt < this.#o.resendAfterMs) return 'waiting';
+      return (await this.#reprice(row, last)) ? 'progress' : 'waiting';
+    }
+    // The node does not know it: never broadcast (a crash), dropped, or reorged out.
+    const mined = await this.chain.accountNonce('latest');
+    if (last.nonce >= mined) {
+      const result = await this.chain.broadcast(last.raw);
+      this.#stats.rebroadcasts++;
+      this.#log.info({ seq: row.seq, txHash: last.txHash, result }, 'commit rebroadcast');
+      if (result === 'accepted' || result === 'known') return 'waiting';
+    }
+    // Its nonce went to another transaction and the batch is not on chain: sign again.
+    this.#log.warn({ seq: row.seq, nonce: last.nonce }, 'commit nonce used by another transaction; re-signing');
+    this.store.markPending(row.seq);
+    return 'progress';
+  }
+
+  async #mined(row: BatchRow, receipt: CommitReceipt, latest: number): Promise<'mined' | Round> {
+    if (row.blockNumber !== receipt.blockNumber || row.txHash !== receipt.txHash) {
+      this.store.markMined(row.seq, receipt.txHash, receipt.blockNumber);
+    }
+    const depth = latest - receipt.blockNumber + 1;
+    if (depth >= this.#o.confirmations) {
+      this.store.markConfirmed(row.seq, receipt.txHash, receipt.blockNumber, this.#o.now());
+      const confirmed = this.store.get(row.seq)!;
+      this.#log.info({ seq: row.seq, txHash: receipt.txHash, block: receipt.blockNumber }, 'batch confirmed');
+      this.emit('confirmed', confirmed);
+      return 'mined';
+    }
+    return 'mined';
+  }
+
+  /** The chain holds this batch's root under its seq: adopt the transaction that put it there. */
+  async #landedElsewhere(row: BatchRow): Promise<boolean> {
+    const root = await this.chain.batchRoot(row.seq);
+    if (root !== row.root.toLowerCase()) return false;
+    const found = await this.chain.findCommit(this.#o.venueId, row.seq);
+    if (found) this.store.markMined(row.seq, found.txHash, found.blockNumber);
+    else this.store.markConfirmed(row.seq, null, null, this.#o.now());
+    return true;
+  }
+
+  async #send(row: BatchRow): Promise<Round> {
+    const onChainNext = await this.chain.nextSeq();
+    if (onChainNext > row.seq) {
+      if (await this.#landedElsewhere(row)) return 'progress';
+      throw new WaymarkError('WAYMARK_ERR_CHAIN_SEQ_REPLAY', `seq ${row.seq} is already committed on chain with another root; the local outbox and the chain disagree`, {
+        details: { seq: row.seq, nextSeq: onChainNext, localRoot: row.root, chainRoot: await this.chain.batchRoot(row.seq) },
+      });
+    }
+    if (onChainNext < row.seq) {
+      // Earlier batches we counted as done are not on chain (a reorg deeper than the confirmations).
+      const lost = this.store.list({ limit: row.seq - onChainNext + 1, beforeSeq: row.seq }).filter((b) => b.seq >= onChainNext);
+      if (lost.length === 0) {
+        throw new WaymarkError('WAYMARK_ERR_CHAIN_SEQ_GAP', `the chain expects seq ${onChainNext} but the outbox has nothing below ${row.seq}`, { details: { seq: row.seq, nextSeq: onChainNext } });
+      }
+      for (const b of lost) {
+        this.#stats.reorgs++;
+        this.store.markPending(b.seq, `re-committing: the chain's next seq is ${onChainNext}`);
+      }
+      this.#log.warn({ from: onChainNext, to: row.seq - 1 }, 'confirmed batches missing on chain; re-committing');
+      return 'progress';
+    }
+    const fees = capFees(await this.chain.feeQuote(), gweiToWei(this.#o.maxFeeGwei));
+    const nonce = await this.chain.accountNonce('pending');
+    const signed = await this.chain.signCommit(this.#commitOf(row), nonce, fees);
+    return this.#store_and_broadcast(row, { ...signed, seq: row.seq, ...fees, sentAt: this.#o.wallNow() });
+  }
+
+  async #reprice(row: BatchRow, last: BatchTx): Promise<boolean> {
+    const fees = bumpFees(last, await this.chain.feeQuote(), gweiToWei(this.#o.maxFeeGwei));
+    if (!fees) {
+      this.store.setError(row.seq, 'WAYMARK_ERR_CHAIN_GAS_CAP: the stuck commit cannot be re-priced under chain.maxFeeGwei');
+      return false;
+    }
+    const signed = await this.chain.signCommit(this.#commitOf(row), last.nonce, fees);
+    this.#log.info({ seq: row.seq, nonce: last.nonce, maxFeePerGas: fees.maxFeePerGas.toString() }, 'stuck commit re-priced');
+    await this.#store_and_broadcast(row, { ...signed, seq: row.seq, ...fees, sentAt: this.#o.wallNow() });
+    return true;
+  }
+
+  async #store_and_broadcast(row: BatchRow, tx: BatchTx): Promise<Round> {
+    this.store.recordSent(tx);
+    this.#stats.commitsSent++;
+    await this.#o.beforeBroadcast?.(tx);
+    const result = await this.chain.broadcast(tx.raw);
+    this.#log.info({ seq: row.seq, txHash: tx.txHash, nonce: tx.nonce, result }, 'batch commit sent');
+    return 'progress';
+  }
+
+  #commitOf(row: BatchRow) {
+    return { venueId: this.#o.venueId, seq: row.seq, merkleRoot: row.root, count: row.count, fromTime: row.fromTime, toTime: row.toTime };
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The kiosk's beacon as configured: the Ed25519 key from its file (created 0600 on first
+ * start), the signed frame for the venue, and a broadcaster on the given Advertiser.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { KioskConfig } from '../core/config.js';
+import type { Clock } from '../core/clock.js';
+import type { Advertiser } from '../core/ports.js';
+import type { Logger } from '../core/log.js';
+import { WaymarkError } from '../core/errors.js';
+import { KioskBeacon, fromHex, toHex } from '../beacon/index.js';
+import { BeaconBroadcaster } from './beacon-broadcaster.js';
+
+export const BEACON_KEY_FILE = 'beacon-key.hex';
+
+export function beaconKeyPath(config: KioskConfig): string {
+  return config.beacon.keyFile ?? join(config.dataDir, BEACON_KEY_FILE);
+}
+
+/** The beacon key at `path`, created (32 random bytes, hex, mode 0600) if missing. */
+export function loadOrCreateBeaconKey(path: string): Uint8Array {
+  if (existsSync(path)) {
+    const text = readFileSync(path, 'utf8').trim();
+    if (!/^[0-9a-fA-F]{64}$/.test(text)) throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', `beacon key file ${path} must hold 64 hex digits`);
+    return fromHex(text);
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const key = new Uint8Array(randomBytes(32));
+  writeFileSync(path, toHex(key) + '\n', { mode: 0o600 });
+  return key;
+}
+
+export function createKioskBeacon(config: KioskConfig): KioskBeacon {
+  return new KioskBeacon({
+    secretKey: loadOrCreateBeaconKey(beaconKeyPath(config)),
+    geohash: config.venue.geohash,
+    periodS: config.beacon.periodS,
+    txPower: config.beacon.txPowerDbm,
+  });
+}
+
+export function createBeaconBroadcaster(opts: { config: KioskConfig; clock: Clock; advertiser: Advertiser; logger?: Logger }): BeaconBroadcaster {
+  return new BeaconBroadcaster({
+    advertiser: opts.advertiser,
+    beacon: createKioskBeacon(opts.config),
+    clock: opts.clock,
+    intervalMs: opts.config.beacon.intervalMs,
+    logger: opts.logger,
+  });
+}
