@@ -11,6 +11,7 @@ import type { Logger } from '../core/log.js';
 import type { TapCheckinHandler } from '../core/ports.js';
 import { BeaconAssembler, toHex, type KioskBeacon } from '../beacon/index.js';
 import { defaultHciHub } from '../firmware-bridge/sim/hci-hub.js';
+import { formatAddress } from '../firmware-bridge/sim/air.js';
 import { createBlenoPeripheral } from './radio/bleno-advertiser.js';
 import { createNobleScanner } from './radio/noble-scanner.js';
 import { startGattCheckin, type GattCheckinService } from './radio/gatt-checkin.js';
@@ -26,7 +27,7 @@ export interface DemoBeaconSummary {
   epochs: number;
   verifiedByPhone: number;
   refusedByPhone: Record<string, number>;
-  taps: { attempted: number; attested: number; refused: Record<string, number>; failed: number };
+  taps: { attempted: number; attested: number; refused: Record<string, number>; failed: number; lastError: string | null };
 }
 
 export interface DemoBeacon {
@@ -68,7 +69,8 @@ export async function startDemoBeacon(opts: DemoBeaconOptions): Promise<DemoBeac
   let gatt: GattCheckinService | undefined;
   let tapper: PhoneTapClient | undefined;
   let tapTimer: NodeJS.Timeout | undefined;
-  const taps = { attempted: 0, attested: 0, refused: {} as Record<string, number>, failed: 0 };
+  let stopFirst = () => {};
+  const taps = { attempted: 0, attested: 0, refused: {} as Record<string, number>, failed: 0, lastError: null as string | null };
   if (opts.tapHandler) gatt = await startGattCheckin(peripheral, { handler: opts.tapHandler });
   await scanner.start();
   await broadcaster.start();
@@ -76,19 +78,28 @@ export async function startDemoBeacon(opts: DemoBeaconOptions): Promise<DemoBeac
   const air = setInterval(() => defaultHciHub.exchange(opts.clock.now()), 20);
   if (gatt) {
     tapper = createPhoneTapClient({ socket: 'virtual', deviceId: tapPhone.id });
+    // the beacon fills the scan response, so the phone finds the kiosk by its address
+    // (a real phone learns it from the beacon it just verified)
+    const kioskAddress = formatAddress(defaultHciHub.get(opts.kioskDeviceId)!.address);
     let busy = false;
-    tapTimer = setInterval(() => {
+    const tapOnce = () => {
       if (busy) return;
       busy = true;
       taps.attempted++;
-      tapper!.tap(new Uint8Array(randomBytes(32)), { timeoutMs: 5000 })
+      tapper!.tap(new Uint8Array(randomBytes(32)), { timeoutMs: 5000, kioskAddress })
         .then((r) => {
           if (r.ok) taps.attested++;
           else taps.refused[r.code] = (taps.refused[r.code] ?? 0) + 1;
         })
-        .catch(() => void taps.failed++)
+        .catch((err: Error) => {
+          taps.failed++;
+          taps.lastError = err.message;
+        })
         .finally(() => (busy = false));
-    }, opts.tapEveryMs ?? 3000);
+    };
+    const first = setTimeout(tapOnce, 300);
+    tapTimer = setInterval(tapOnce, opts.tapEveryMs ?? 3000);
+    stopFirst = () => clearTimeout(first);
   }
   return {
     beacon, broadcaster, listener,
@@ -101,6 +112,7 @@ export async function startDemoBeacon(opts: DemoBeaconOptions): Promise<DemoBeac
       };
     },
     async stop() {
+      stopFirst();
       clearInterval(tapTimer);
       clearInterval(air);
       await tapper?.close();

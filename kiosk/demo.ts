@@ -14,9 +14,10 @@ import { Kiosk } from './kiosk.js';
 import { buildHttpApp } from './http/server.js';
 import { createVirtualRadio, type VirtualRadio } from './virtual-radio.js';
 import type { SightingsSummary } from './replay.js';
-import { startDemoBeacon, type DemoBeacon } from './demo-beacon.js';
+import { startDemoBeacon, type DemoBeacon, type DemoBeaconSummary } from './demo-beacon.js';
 import type { VerifiedPosition } from './beacon-listener.js';
 import { startDemoCheckin, type DemoCheckin, type DemoCheckinSummary } from './checkin/demo.js';
+import { createTapCheckinHandler } from './checkin/tap.js';
 import type { KioskKey } from './checkin/attestation-signer.js';
 import { AttestationStore } from './checkin/records.js';
 import { startEmbeddedChain, type EmbeddedChain } from './embedded-chain.js';
@@ -38,6 +39,8 @@ export interface DemoOptions {
   radio?: 'hci' | 'serial';
   logger?: Logger;
   config?: KioskConfigInput;
+  /** How often (wall ms) the simulated phone taps the kiosk over BLE to check in. Default 3000. */
+  tapEveryMs?: number;
   /** Every beacon position the demo's simulated phone verifies. */
   onBeaconPosition?: (p: VerifiedPosition) => void;
   /** The kiosk's attestation key (default: a fresh random one; anvil's dev key #1 works too). */
@@ -71,7 +74,7 @@ export interface DemoSummary extends SightingsSummary {
   url: string;
   packetsOnAir: number;
   truth: { visitors: number; occupancyNow: number };
-  beacon: ReturnType<DemoBeacon['summary']> | null;
+  beacon: DemoBeaconSummary | null;
   checkins: DemoCheckinSummary | null;
   /** Batches closed, and how many of them are confirmed on chain. */
   batches: number;
@@ -132,8 +135,12 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
     await kiosk.start();
     await anchoring?.start();
     radio.start();
-    beacon = await startDemoBeacon({ clock, kioskDeviceId: radio.deviceId, config, logger, onPosition: opts.onBeaconPosition });
     checkin = startDemoCheckin({ config, clock, storePath: kiosk.storePath, kioskKey: opts.kioskKey ?? chain?.kioskKey, visitorEveryS: opts.checkinVisitorEveryS, logger });
+    // BLE taps: a simulated phone held against the kiosk checks in over GATT every few seconds
+    beacon = await startDemoBeacon({
+      clock, kioskDeviceId: radio.deviceId, config, logger, onPosition: opts.onBeaconPosition,
+      tapHandler: createTapCheckinHandler(checkin.service), tapEveryMs: opts.tapEveryMs ?? 3000,
+    });
     const checkinStatus = checkin.service;
     app = await buildHttpApp(kiosk, {
       logger,
