@@ -6,7 +6,9 @@ import { systemClock } from '../../core/clock.js';
 import { createLogger } from '../../core/log.js';
 import { ENV, DEFAULT_PATHS } from '../../core/paths.js';
 import type { Advertiser, Scanner } from '../../core/ports.js';
-import { createBlenoAdvertiser } from '../../kiosk/radio/bleno-advertiser.js';
+import { createBlenoPeripheral, type BlenoPeripheral } from '../../kiosk/radio/bleno-advertiser.js';
+import { startGattCheckin } from '../../kiosk/radio/gatt-checkin.js';
+import { startKioskCheckin } from '../../kiosk/checkin/kiosk-checkin.js';
 import { createBeaconBroadcaster } from '../../kiosk/beacon-service.js';
 import { toHex } from '../../beacon/index.js';
 import { Kiosk } from '../../kiosk/kiosk.js';
@@ -14,7 +16,7 @@ import { buildHttpApp } from '../../kiosk/http/server.js';
 import { createNobleScanner } from '../../kiosk/radio/noble-scanner.js';
 import { createVirtualRadio } from '../../kiosk/virtual-radio.js';
 import { batchMetricSources, type MetricSource } from '../../kiosk/metrics.js';
-import { startKioskAnchoring } from '../../kiosk/batcher/kiosk-anchoring.js';
+import { startKioskAnchoring, loadConfiguredKioskKey } from '../../kiosk/batcher/kiosk-anchoring.js';
 import { batchRoutes } from '../../kiosk/http/batch-routes.js';
 import { createSerialRadio } from '../../firmware-bridge/radio/serial-radio.js';
 import { readDeviceCertificate, type StoredDeviceCertificate } from '../../provisioning/certificate.js';
@@ -40,14 +42,14 @@ open sessions are closed and written before exit. See docs/OPERATIONS.md.`,
     switch (config.radio.adapter) {
       case 'hci':
         scanner = await createNobleScanner({ deviceId: config.radio.hciDevice, socket: 'native', clock });
-        if (config.beacon.enabled) advertiser = createBlenoAdvertiser({ deviceId: config.radio.hciDevice, socket: 'native' });
+        if (config.beacon.enabled) advertiser = createBlenoPeripheral({ deviceId: config.radio.hciDevice, socket: 'native' });
         break;
       case 'virtual': {
         const radio = await createVirtualRadio({ clock, seed: 1 });
         radio.start();
         scanner = radio.scanner;
         stopRadio = () => radio.stop();
-        if (config.beacon.enabled) advertiser = createBlenoAdvertiser({ deviceId: radio.deviceId, socket: 'virtual' });
+        if (config.beacon.enabled) advertiser = createBlenoPeripheral({ deviceId: radio.deviceId, socket: 'virtual' });
         break;
       }
       case 'serial': {
@@ -63,10 +65,19 @@ open sessions are closed and written before exit. See docs/OPERATIONS.md.`,
     const kiosk = new Kiosk({ config, clock, scanner, logger });
     await kiosk.start();
     // Batches to the chain when chain.rpcUrl, registry, venueId and the key file are set.
-    const anchoring = await startKioskAnchoring(kiosk, { env: io.env }).catch(async (err) => {
+    const key = await loadConfiguredKioskKey(config, io.env).catch(async (err) => {
       await kiosk.stop();
       throw err;
     });
+    const anchoring = await startKioskAnchoring(kiosk, { env: io.env, key }).catch(async (err) => {
+      await kiosk.stop();
+      throw err;
+    });
+    // Check-in attestations (QR over HTTP, BLE tap over GATT) when the key and chain domain are known.
+    const checkin = startKioskCheckin(kiosk, key);
+    const gatt = checkin && advertiser && 'setServices' in advertiser
+      ? await startGattCheckin(advertiser as BlenoPeripheral, { handler: checkin.tapHandler })
+      : undefined;
     // The signed positioning beacon, on the same adapter as the scanner.
     const beacon = advertiser ? createBeaconBroadcaster({ config, clock, advertiser, logger }) : undefined;
     await beacon?.start();
@@ -81,13 +92,17 @@ open sessions are closed and written before exit. See docs/OPERATIONS.md.`,
       ...(deviceCertificate ? { deviceCertificate } : {}),
       beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
       chain: anchoring ? anchoring.status() : { anchoring: false },
-    }), metrics: [...metrics, ...(anchoring ? batchMetricSources(() => anchoring.status()) : [])], plugins: anchoring ? [batchRoutes(anchoring.store)] : [] });
+      checkin: checkin ? { ...checkin.service.status(), ble: gatt ? gatt.stats() : null } : { enabled: false },
+    }), metrics: [...metrics, ...(anchoring ? batchMetricSources(() => anchoring.status()) : [])],
+    plugins: [...(checkin ? [checkin.plugin] : []), ...(anchoring ? [batchRoutes(anchoring.store)] : [])] });
     await app.listen({ port: config.http.port, host: config.http.host });
     logger.info({ url: `http://${config.http.host}:${config.http.port}/` }, 'kiosk HTTP listening');
     await new Promise<void>((done) => io.signal.addEventListener('abort', () => done(), { once: true }));
     logger.info('stopping');
     await app.close();
     await beacon?.stop();
+    await gatt?.close();
+    await checkin?.stop();
     await advertiser?.close();
     await stopRadio();
     await anchoring?.stop();

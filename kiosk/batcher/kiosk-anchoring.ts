@@ -14,15 +14,27 @@ import { isKiosk } from '../../contracts/actions/is-kiosk.js';
 import { AttestationStore } from '../checkin/records.js';
 import { Anchoring } from './anchoring.js';
 import { attestationRecordSource } from './attestation-source.js';
-import { loadKioskKey } from './kiosk-key.js';
+import { loadKioskKey, type KioskKey } from './kiosk-key.js';
 import { createOutboxChain, probeChainId } from './outbox-chain.js';
 
 export const DEFAULT_KEY_FILE = 'kiosk-key.json';
 
-export async function startKioskAnchoring(kiosk: Kiosk, opts: { env?: NodeJS.ProcessEnv } = {}): Promise<Anchoring | undefined> {
+/** Where the kiosk's chain key lives: chain.keyFile, else <dataDir>/kiosk-key.json. */
+export function kioskKeyFile(config: Kiosk['config']): string {
+  return config.chain.keyFile ?? join(config.dataDir, DEFAULT_KEY_FILE);
+}
+
+/** The kiosk's chain key, or undefined when there is no key file yet. */
+export async function loadConfiguredKioskKey(config: Kiosk['config'], env?: NodeJS.ProcessEnv): Promise<KioskKey | undefined> {
+  const keyFile = kioskKeyFile(config);
+  if (!existsSync(keyFile)) return undefined;
+  return loadKioskKey({ keyFile, passphraseFile: config.chain.passphraseFile, env });
+}
+
+export async function startKioskAnchoring(kiosk: Kiosk, opts: { env?: NodeJS.ProcessEnv; key?: KioskKey } = {}): Promise<Anchoring | undefined> {
   const { chain } = kiosk.config;
   const log = kiosk.log;
-  const keyFile = chain.keyFile ?? join(kiosk.config.dataDir, DEFAULT_KEY_FILE);
+  const keyFile = kioskKeyFile(kiosk.config);
   const missing = [
     chain.rpcUrl ? undefined : 'chain.rpcUrl',
     chain.registry ? undefined : 'chain.registry',
@@ -33,7 +45,7 @@ export async function startKioskAnchoring(kiosk: Kiosk, opts: { env?: NodeJS.Pro
     log.info({ missing }, 'anchoring is off (no chain configured); records stay local');
     return undefined;
   }
-  const key = await loadKioskKey({ keyFile, passphraseFile: chain.passphraseFile, env: opts.env });
+  const key = opts.key ?? (await loadKioskKey({ keyFile, passphraseFile: chain.passphraseFile, env: opts.env }));
   for (const w of key.warnings) log.warn(w);
   await preflight(chain.rpcUrl!, chain.registry!, chain.venueId!, key.address, chain.chainId, log);
   const anchoring = new Anchoring({

@@ -53,6 +53,8 @@ t.test('kiosk start serves, logs JSON, and stops cleanly on SIGTERM', async (t) 
   t.equal(live.beacon.onAir, true, 'the signed beacon is on air');
   t.match(live.beacon.kiosk, /^[0-9a-f]{16}$/);
   t.equal(live.beacon.paused, null);
+  t.same(live.checkin, { enabled: false }, 'no kiosk key or chain: check-in is off');
+  t.same(live.chain, { anchoring: false });
   child.kill('SIGTERM');
   t.equal(await exited, 0, stderr);
   const lines = stdout.trim().split('\n').filter(Boolean);

@@ -4,6 +4,9 @@
  * its key's commits are refused.
  */
 import t from 'tap';
+import { verifyTypedData } from 'ethers';
+import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
+import { checkInOverHttp } from '../../beacon/visitor/client.js';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -75,6 +78,23 @@ t.test('provisioned kiosk: its batches land on chain; after decommission its com
   const status = (await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json()) as any;
   t.equal(status.deviceCertificate.certificate.kiosk, kiosk, '/v1/status shows the device certificate');
   t.same(verifyDeviceCertificate(status.deviceCertificate, { kiosk, venueId: BigInt(venueId), operator: chain.operator.address }).problems, []);
+
+  // a visitor checks in over HTTP: the attestation is signed by this kiosk's key and,
+  // once anchored, its Merkle proof checks against the root the chain holds
+  t.equal(status.checkin.kiosk, kiosk, 'check-in is on, signing with the kiosk key');
+  const visit = await checkInOverHttp(`http://127.0.0.1:${port}/`);
+  const { domain, types, message } = visit.attestation.typedData;
+  t.equal(verifyTypedData(domain, types, message, visit.attestation.signature), kiosk);
+  t.equal(String(message.venueId), venueId);
+  let proof: any;
+  for (let i = 0; i < 300 && !proof?.txHash; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const res = await fetch(`http://127.0.0.1:${port}/v1/records/${visit.attestation.id}/proof`);
+    if (res.ok) proof = await res.json();
+  }
+  t.ok(proof?.txHash, 'the attestation was anchored');
+  t.ok(StandardMerkleTree.verify(proof.root, proof.leafEncoding, proof.leaf, proof.proof), 'its proof verifies with OZ StandardMerkleTree');
+  t.equal(await batchRoot(reader, { kiosk, seq: BigInt(proof.seq) }), proof.root, 'against the root on chain');
 
   const key = readFileSync(kioskFiles(dataDir).plainKey, 'utf8').trim(); // a copy an attacker might have kept
   const retire = await cliJson(['provision', 'decommission', '--config', config, '--operator-key', chain.operatorKeyFile]);
