@@ -1,7 +1,8 @@
 /**
  * Broadcasts the kiosk's signed positioning beacon through any Advertiser: at each
  * epoch it takes the newly signed frame's advertising pages and cycles through them, one
- * page per dwell, so a phone collects every fragment within the epoch. It stops
+ * page per dwell, so a phone collects every fragment within the epoch; an advertiser with
+ * extended advertising gets the whole frame in one PDU instead. It stops
  * advertising while the clock is not synced (a beacon with a wrong epoch only misleads)
  * and restarts with backoff after advertising errors and adapter resets.
  */
@@ -104,16 +105,22 @@ export class BeaconBroadcaster {
     try {
       const now = this.#clock.now();
       const epoch = this.beacon.current(this.#clock);
-      if (epoch.epoch !== this.#current?.epoch) {
+      const newEpoch = epoch.epoch !== this.#current?.epoch;
+      if (newEpoch) {
         this.#current = epoch;
         this.#page = 0;
         this.#stats.epochs++;
       } else {
         this.#page = (this.#page + 1) % epoch.pages.length;
       }
-      const page = epoch.pages[this.#page]!;
-      await this.#advertiser.setData(page.advertisement, page.scanResponse);
-      this.#stats.pageSwitches++;
+      if (this.#extended()) {
+        // one PDU carries the whole signed frame: set it once per epoch
+        if (newEpoch || !this.#onAir) await this.#advertiser.setData(epoch.extended);
+      } else {
+        const page = epoch.pages[this.#page]!;
+        await this.#advertiser.setData(page.advertisement, page.scanResponse);
+        this.#stats.pageSwitches++;
+      }
       if (!this.#onAir) {
         await this.#advertiser.start(this.#intervalMs);
         this.#onAir = true;
@@ -146,6 +153,11 @@ export class BeaconBroadcaster {
       await this.#advertiser.stop().catch(() => {});
     }
     return Math.min(this.#maxBackoffMs, this.#backoffMs * 2 ** Math.max(0, this.#failures - 1));
+  }
+
+  /** Controllers with extended advertising (the serial co-processor) take the single-PDU frame. */
+  #extended(): boolean {
+    return (this.#advertiser as { extendedAdvertising?: boolean }).extendedAdvertising === true;
   }
 
   /** Simulated clocks run faster than wall time; epoch ends are in clock ms. */

@@ -59,6 +59,8 @@ open sessions are closed and written before exit. See docs/OPERATIONS.md.`,
         radio.onTap((tap) => logger.info({ kind: tap.kind, tapSeq: tap.tapSeq }, 'NFC tap'));
         scanner = radio.scanner;
         metrics = radio.metricSources();
+        // the board advertises the beacon (in one extended PDU when it can)
+        if (config.beacon.enabled) advertiser = radio.advertiser;
         break;
       }
     }

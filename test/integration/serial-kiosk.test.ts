@@ -56,6 +56,7 @@ t.test('kiosk start on radio.adapter serial reads the simulated board through th
   t.equal(status.radio.adapter, `serial(${link})`);
   t.equal(status.radio.state, 'poweredOn');
   t.ok(status.sightings.reports > 0, 'reports from the simulated venue arrived over the pty');
+  t.equal(status.beacon.onAir, true, 'the board advertises the signed beacon');
 
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   t.match(metrics, /^waymark_serial_connected 1$/m);

@@ -86,3 +86,20 @@ t.test('an adapter reset (poweredOn again) re-applies the beacon; a new epoch re
   t.equal(b.stats().epoch, firstEpoch! + 1, 'the next epoch is signed and on air');
   t.equal(b.stats().epochs, 2);
 });
+
+t.test('an advertiser with extended advertising gets the single-PDU frame, once per epoch', async (t) => {
+  const clock = new ManualClock(Date.UTC(2026, 7, 1));
+  const adv = Object.assign(new ScriptedAdvertiser(), { extendedAdvertising: true });
+  const b = new BeaconBroadcaster({ advertiser: adv, beacon: beacon(), clock, pageDwellMs: 5 });
+  t.teardown(() => b.stop());
+  await b.start();
+  await wait(40);
+  t.equal(adv.enabled, true);
+  t.equal(adv.data.length, 1, 'no page cycling');
+  t.equal(adv.data[0]!.length, 94, 'the extended form: the whole 85-byte frame in one Service Data AD');
+  t.same([...adv.data[0]!], [...beacon().at(clock.now()).extended]);
+  clock.advance(30_000);
+  for (let i = 0; i < 100 && adv.data.length < 2; i++) await wait(5);
+  t.equal(adv.data.length, 2, 'the next epoch is set once');
+  t.equal(b.stats().epochs, 2);
+});
