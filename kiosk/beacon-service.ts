@@ -12,6 +12,10 @@ import type { Logger } from '../core/log.js';
 import { WaymarkError } from '../core/errors.js';
 import { KioskBeacon, fromHex, toHex } from '../beacon/index.js';
 import { BeaconBroadcaster } from './beacon-broadcaster.js';
+import { Wallet } from 'ethers';
+import { connectProvider, registryClient } from '../contracts/client.js';
+import { beaconKeyFor } from '../contracts/actions/beacon-key-for.js';
+import { setBeaconKey } from '../contracts/actions/set-beacon-key.js';
 
 export const BEACON_KEY_FILE = 'beacon-key.hex';
 
@@ -49,4 +53,23 @@ export function createBeaconBroadcaster(opts: { config: KioskConfig; clock: Cloc
     intervalMs: opts.config.beacon.intervalMs,
     logger: opts.logger,
   });
+}
+
+/**
+ * Publishes the kiosk's beacon key in the registry (once; a no-op when the chain already
+ * maps the beacon's id to this kiosk), so phones can verify its beacons. Failures are the
+ * caller's to log: the beacon works without it for phones that got the key another way.
+ */
+export async function publishBeaconKey(opts: { rpcUrl: string; registry: string; chainId?: number; privateKey: string; beacon: KioskBeacon }): Promise<'published' | 'unchanged'> {
+  const provider = connectProvider(opts.rpcUrl, { chainId: opts.chainId });
+  try {
+    const wallet = new Wallet(opts.privateKey, provider);
+    const client = registryClient(wallet, opts.registry);
+    const current = await beaconKeyFor(client, { beaconId: toHex(opts.beacon.kioskId) });
+    if (current && current.kiosk.toLowerCase() === wallet.address.toLowerCase() && current.beaconKey === toHex(opts.beacon.publicKey)) return 'unchanged';
+    await setBeaconKey(client, { beaconKey: toHex(opts.beacon.publicKey) });
+    return 'published';
+  } finally {
+    provider.destroy();
+  }
 }

@@ -14,6 +14,7 @@ import { Kiosk } from './kiosk.js';
 import { buildHttpApp } from './http/server.js';
 import { createVirtualRadio, type VirtualRadio } from './virtual-radio.js';
 import type { SightingsSummary } from './replay.js';
+import { publishBeaconKey } from './beacon-service.js';
 import { startDemoBeacon, type DemoBeacon, type DemoBeaconSummary } from './demo-beacon.js';
 import type { VerifiedPosition } from './beacon-listener.js';
 import { startDemoCheckin, type DemoCheckin, type DemoCheckinSummary } from './checkin/demo.js';
@@ -74,7 +75,7 @@ export interface DemoSummary extends SightingsSummary {
   url: string;
   packetsOnAir: number;
   truth: { visitors: number; occupancyNow: number };
-  beacon: DemoBeaconSummary | null;
+  beacon: (DemoBeaconSummary & { keyOnChain: 'published' | 'unchanged' | null }) | null;
   checkins: DemoCheckinSummary | null;
   /** Batches closed, and how many of them are confirmed on chain. */
   batches: number;
@@ -130,6 +131,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
   const startedAt = clock.now();
   let app: FastifyInstance | undefined;
   let beacon: DemoBeacon | undefined;
+  let beaconKeyOnChain: 'published' | 'unchanged' | null = null;
   let checkin: DemoCheckin | undefined;
   try {
     await kiosk.start();
@@ -141,6 +143,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       clock, kioskDeviceId: radio.deviceId, config, logger, onPosition: opts.onBeaconPosition,
       tapHandler: createTapCheckinHandler(checkin.service), tapEveryMs: opts.tapEveryMs ?? 3000,
     });
+    if (chain) beaconKeyOnChain = await publishBeaconKey({ rpcUrl: chain.rpcUrl, registry: chain.registry, chainId: chain.chainId, privateKey: chain.kioskKey, beacon: beacon.beacon });
     const checkinStatus = checkin.service;
     app = await buildHttpApp(kiosk, {
       logger,
@@ -191,7 +194,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
         visitors: radio.venue.truth.visitsArrivingBetween(startedAt, now).length,
         occupancyNow: radio.venue.occupancyAt(now),
       },
-      beacon: beacon?.summary() ?? null,
+      beacon: beacon ? { ...beacon.summary(), keyOnChain: beaconKeyOnChain } : null,
       checkins: checkin?.summary() ?? null,
       batches: batches?.total ?? 0,
       batchesConfirmed: batches?.confirmed ?? 0,
@@ -215,7 +218,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       await kiosk.stop();
       await chain?.stop();
       // sessions still open were closed by the stop; commits in flight may have confirmed since
-      final = { ...before, sessions: kiosk.pipeline.stats().sessionsClosed, batches: batches?.total ?? 0, batchesConfirmed: batches?.confirmed ?? 0 };
+      final = { ...before, sessions: kiosk.pipeline.stats().sessionsClosed, packetsOnAir: radio.packetsOnAir(), batches: batches?.total ?? 0, batchesConfirmed: batches?.confirmed ?? 0 };
       if (tempDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };

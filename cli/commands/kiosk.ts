@@ -9,7 +9,7 @@ import type { Advertiser, Scanner } from '../../core/ports.js';
 import { createBlenoPeripheral, type BlenoPeripheral } from '../../kiosk/radio/bleno-advertiser.js';
 import { startGattCheckin } from '../../kiosk/radio/gatt-checkin.js';
 import { startKioskCheckin } from '../../kiosk/checkin/kiosk-checkin.js';
-import { createBeaconBroadcaster } from '../../kiosk/beacon-service.js';
+import { createBeaconBroadcaster, publishBeaconKey } from '../../kiosk/beacon-service.js';
 import { toHex } from '../../beacon/index.js';
 import { Kiosk } from '../../kiosk/kiosk.js';
 import { buildHttpApp } from '../../kiosk/http/server.js';
@@ -83,6 +83,12 @@ open sessions are closed and written before exit. See docs/OPERATIONS.md.`,
     // The signed positioning beacon, on the same adapter as the scanner.
     const beacon = advertiser ? createBeaconBroadcaster({ config, clock, advertiser, logger }) : undefined;
     await beacon?.start();
+    if (beacon && anchoring && key) {
+      // phones verify the beacon with the key the registry vouches for
+      publishBeaconKey({ rpcUrl: config.chain.rpcUrl!, registry: config.chain.registry!, chainId: config.chain.chainId, privateKey: key.privateKey, beacon: beacon.beacon })
+        .then((r) => logger.info({ beaconKey: toHex(beacon.beacon.publicKey), result: r }, 'beacon key in the registry'))
+        .catch((err) => logger.warn({ err: (err as Error).message }, 'could not publish the beacon key; will retry at next start'));
+    }
     // The operator-signed device certificate (provisioning), shown in /v1/status when present.
     let deviceCertificate: StoredDeviceCertificate | undefined;
     try {

@@ -8,6 +8,8 @@ import { BeaconListener, type VerifiedPosition } from '../../kiosk/beacon-listen
 import { createNobleScanner } from '../../kiosk/radio/noble-scanner.js';
 import { startDemo } from '../../kiosk/demo.js';
 import { numberFlag } from './replay.js';
+import { connectProvider, registryClient } from '../../contracts/client.js';
+import { listBeaconKeys } from '../../contracts/actions/list-beacon-keys.js';
 import { intFlag } from './demo.js';
 
 export const visitorScanCommand: CliCommand = {
@@ -15,6 +17,8 @@ export const visitorScanCommand: CliCommand = {
   summary: 'Listen for kiosk beacons like a phone, verify them offline and print the positions',
   options: {
     pubkey: { type: 'string', multiple: true, description: 'a kiosk beacon public key (64 hex digits); repeat for several kiosks' },
+    rpc: { type: 'string', description: 'download every beacon key the registry vouches for from this JSON-RPC node' },
+    registry: { type: 'string', description: 'registry contract address (with --rpc)' },
     hci: { type: 'string', description: 'HCI device to scan with (hci0 = 0)', default: '0' },
     demo: { type: 'boolean', description: 'start a demo kiosk in this process and listen to its beacon on the virtual air' },
     duration: { type: 'string', description: 'seconds to listen', default: '10' },
@@ -22,7 +26,8 @@ export const visitorScanCommand: CliCommand = {
   },
   usage: `Examples:
   waymark visitor scan --demo --duration 5 --json
-  waymark visitor scan --pubkey d75a98...511a --hci 0`,
+  waymark visitor scan --pubkey d75a98...511a --hci 0
+  waymark visitor scan --rpc http://node:8545 --registry 0x5FbD…0aa3 --hci 0`,
   async run({ values }, io) {
     const duration = numberFlag('duration', values.duration as string);
     if (!(duration > 0)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--duration must be > 0, got ${duration}`);
@@ -41,7 +46,17 @@ export const visitorScanCommand: CliCommand = {
         if (!/^[0-9a-fA-F]{64}$/.test(hex)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--pubkey must be 64 hex digits, got '${hex}'`);
         return fromHex(hex);
       });
-      if (keys.length === 0) throw new WaymarkError('WAYMARK_ERR_USAGE', 'give at least one --pubkey (or --demo)');
+      if (values.rpc) {
+        if (!/^0x[0-9a-fA-F]{40}$/.test((values.registry as string | undefined) ?? '')) throw new WaymarkError('WAYMARK_ERR_USAGE', '--rpc needs --registry 0x… (the registry address)');
+        const provider = connectProvider(values.rpc as string);
+        try {
+          for (const k of await listBeaconKeys(registryClient(provider, values.registry as string))) keys.push(fromHex(k.beaconKey));
+        } finally {
+          provider.destroy();
+        }
+        io.stderr(`${keys.length} beacon key(s) known\n`);
+      }
+      if (keys.length === 0) throw new WaymarkError('WAYMARK_ERR_USAGE', 'give at least one --pubkey, or --rpc and --registry (or --demo)');
       const map = Object.fromEntries(keys.map((k) => [toHex(kioskIdFromPublicKey(k)), k]));
       const scanner = createNobleScanner({ deviceId: intFlag('hci', values.hci as string, 0, 63), socket: 'native', clock: systemClock });
       const listener = new BeaconListener({ scanner, keyFor: BeaconAssembler.keysFrom(map), onPosition: print });

@@ -2,6 +2,7 @@
 import t from 'tap';
 import { setBeaconKey } from '../../contracts/actions/set-beacon-key.js';
 import { beaconKeyFor } from '../../contracts/actions/beacon-key-for.js';
+import { listBeaconKeys } from '../../contracts/actions/list-beacon-keys.js';
 import { revokeKiosk } from '../../contracts/actions/revoke-kiosk.js';
 import { authorizeKiosk } from '../../contracts/actions/authorize-kiosk.js';
 import { KioskBeacon, fromHex, toHex, verifyBeaconFrame } from '../../beacon/index.js';
@@ -27,6 +28,7 @@ t.test('a kiosk publishes its key; a phone resolves the id it hears and verifies
   const epoch = beacon.at(Date.UTC(2026, 7, 1));
   const res = verifyBeaconFrame(epoch.frame, fromHex(found!.beaconKey), Date.UTC(2026, 7, 1) / 1000);
   t.equal(res.valid, true, 'the on-chain key verifies the frame');
+  t.same(await listBeaconKeys(chain.reader), [{ beaconId: toHex(beacon.kioskId), beaconKey: toHex(beacon.publicKey), venueId, kiosk: chain.addresses.kiosk }], 'a phone downloads the key list');
 });
 
 t.test('only authorized kiosks publish keys; ids cannot be taken over; revoked kiosks resolve to nothing', async (t) => {
@@ -38,4 +40,5 @@ t.test('only authorized kiosks publish keys; ids cannot be taken over; revoked k
   t.equal(await beaconKeyFor(chain.reader, { beaconId: '00'.repeat(8) }), null, 'unknown id');
   await revokeKiosk(chain.roles.operator, { venueId, kiosk: chain.addresses.kiosk });
   t.equal(await beaconKeyFor(chain.reader, { beaconId: toHex(beacon.kioskId) }), null, 'a revoked kiosk no longer vouches');
+  t.same(await listBeaconKeys(chain.reader), [], 'and drops out of the list');
 });

@@ -26,6 +26,7 @@ t.test('waymark demo --duration --json, then waymark replay of its capture', asy
   t.ok(summary.beacon.epochs >= 2, `beacon epochs signed: ${summary.beacon.epochs}`);
   t.ok(summary.beacon.verifiedByPhone >= 1, 'the simulated phone verified the kiosk beacon');
   t.same(summary.beacon.refusedByPhone, {});
+  t.equal(summary.beacon.keyOnChain, 'published', 'the beacon key is in the registry for phones to download');
   t.ok(summary.beacon.taps.attested >= 1, `a phone checked in by BLE tap: ${JSON.stringify(summary.beacon.taps)}`);
   t.ok(summary.checkins.attested >= 1, `visitors checked in over HTTP/QR: ${JSON.stringify(summary.checkins)}`);
   t.ok(existsSync(join(dataDir, 'waymark.db')), 'the store was kept in --data-dir');
