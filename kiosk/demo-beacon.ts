@@ -71,7 +71,7 @@ export async function startDemoBeacon(opts: DemoBeaconOptions): Promise<DemoBeac
   let tapTimer: NodeJS.Timeout | undefined;
   let stopFirst = () => {};
   const taps = { attempted: 0, attested: 0, refused: {} as Record<string, number>, failed: 0, lastError: null as string | null };
-  if (opts.tapHandler) gatt = await startGattCheckin(peripheral, { handler: opts.tapHandler });
+  if (opts.tapHandler) gatt = await startGattCheckin(peripheral, { handler: opts.tapHandler, beaconFrame: () => broadcaster.currentFrame() });
   await scanner.start();
   await broadcaster.start();
   // the air: every controller hears the others' advertising; links carry ACL

@@ -77,11 +77,12 @@ open sessions are closed and written before exit. See docs/OPERATIONS.md.`,
     });
     // Check-in attestations (QR over HTTP, BLE tap over GATT) when the key and chain domain are known.
     const checkin = startKioskCheckin(kiosk, key);
-    const gatt = checkin && advertiser && 'setServices' in advertiser
-      ? await startGattCheckin(advertiser as BlenoPeripheral, { handler: checkin.tapHandler })
-      : undefined;
     // The signed positioning beacon, on the same adapter as the scanner.
     const beacon = advertiser ? createBeaconBroadcaster({ config, clock, advertiser, logger }) : undefined;
+    // GATT: the tap check-in service, and the beacon frame as a readable characteristic
+    const gatt = checkin && advertiser && 'setServices' in advertiser
+      ? await startGattCheckin(advertiser as BlenoPeripheral, { handler: checkin.tapHandler, beaconFrame: () => beacon?.currentFrame() })
+      : undefined;
     await beacon?.start();
     if (beacon && anchoring && key) {
       // phones verify the beacon with the key the registry vouches for

@@ -37,6 +37,7 @@ export interface BlenoCharacteristicOptions {
   value?: Buffer | null;
   descriptors?: unknown[];
   onWriteRequest?: (data: Buffer, offset: number, withoutResponse: boolean, callback: (result: number) => void) => void;
+  onReadRequest?: (offset: number, callback: (result: number, data?: Buffer) => void) => void;
   onSubscribe?: (maxValueSize: number, updateValueCallback: (data: Buffer) => void) => void;
   onUnsubscribe?: () => void;
 }

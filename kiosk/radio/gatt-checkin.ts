@@ -6,6 +6,7 @@
 import { isWaymarkError, type ErrorCode } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import type { TapCheckinHandler } from '../../core/ports.js';
+import { BEACON_GATT_SERVICE_UUID, BEACON_GATT_FRAME_CHARACTERISTIC_UUID } from '../../beacon/advertising.js';
 import { emaFilter } from '../sightings/rssi-filter.js';
 import type { BlenoCharacteristic, BlenoPeripheral } from './bleno-advertiser.js';
 import { encodeTapResponse, type TapMessage } from './tap-frames.js';
@@ -42,6 +43,8 @@ export interface GattCheckinOptions {
   idleTimeoutMs?: number;
   /** After an answer, how long the phone may stay connected before the kiosk disconnects it (default 2000 ms). */
   lingerMs?: number;
+  /** The signed beacon frame on air now: served read-only as the beacon service's frame characteristic. */
+  beaconFrame?: () => Uint8Array | undefined;
 }
 
 export interface GattCheckinStats {
@@ -100,7 +103,7 @@ interface Session {
 /** Registers the check-in service as the peripheral's only GATT service and starts answering taps. */
 export async function startGattCheckin(peripheral: BlenoPeripheral, opts: GattCheckinOptions): Promise<GattCheckinService> {
   const service = new GattCheckin(peripheral, opts);
-  await peripheral.setServices([service.primaryService]);
+  await peripheral.setServices([service.primaryService, ...(service.beaconService ? [service.beaconService] : [])]);
   return service;
 }
 
@@ -112,6 +115,8 @@ class GattCheckinEmitter extends TypedEmitter<GattCheckinEvents> {
 
 class GattCheckin extends GattCheckinEmitter implements GattCheckinService {
   readonly primaryService: object;
+  /** The beacon frame service (BEACON_GATT_SERVICE_UUID), when a frame source was given. */
+  readonly beaconService: object | undefined;
   readonly #peripheral: BlenoPeripheral;
   readonly #handler: TapCheckinHandler;
   readonly #samples: number;
@@ -162,6 +167,21 @@ class GattCheckin extends GattCheckinEmitter implements GattCheckinService {
       },
     });
     this.primaryService = new PrimaryService({ uuid: CHECKIN_SERVICE_UUID, characteristics: [commitment, response] });
+    const beaconFrame = opts.beaconFrame;
+    this.beaconService = beaconFrame && new PrimaryService({
+      uuid: BEACON_GATT_SERVICE_UUID,
+      characteristics: [new Characteristic({
+        uuid: BEACON_GATT_FRAME_CHARACTERISTIC_UUID.replace(/-/g, ''),
+        properties: ['read'],
+        onReadRequest: (offset: number, callback: (result: number, data?: Buffer) => void) => {
+          const frame = beaconFrame();
+          // 0x0E: unlikely error (no frame yet: the clock is not synced)
+          if (!frame) return callback(0x0e);
+          if (offset > frame.length) return callback(0x07); // invalid offset
+          callback(this.#result, Buffer.from(frame.subarray(offset)));
+        },
+      })],
+    });
     peripheral.centrals.on('accept', this.#onAccept);
     peripheral.centrals.on('disconnect', this.#onDisconnect);
   }
