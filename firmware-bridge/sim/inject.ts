@@ -5,7 +5,8 @@
  */
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import type { HciSocketClass } from './hci-socket.js';
+import { VirtualHciSocket, type HciSocketClass } from './hci-socket.js';
+import { guardHciSocket, type GuardedHciSocketClass } from './hci-guard.js';
 
 export { guardHciSocket, hciGuardTotals, HciPacketScreen } from './hci-guard.js';
 export type { GuardedHciSocket, GuardedHciSocketClass, HciGuardCounters } from './hci-guard.js';
@@ -108,4 +109,13 @@ export function loadNativeHciSocket(): HciSocketClass {
     else if (!originals.has(path)) originals.set(path, cache[path]);
   }
   return nativeClass;
+}
+
+let guardedVirtual: GuardedHciSocketClass | null = null;
+let guardedNative: GuardedHciSocketClass | null = null;
+
+/** The guarded socket class of a kind: the virtual controller's, or the kernel's (loaded on first use). */
+export function guardedSocketClass(kind: 'native' | 'virtual'): GuardedHciSocketClass {
+  if (kind === 'virtual') return (guardedVirtual ??= guardHciSocket(VirtualHciSocket));
+  return (guardedNative ??= guardHciSocket(loadNativeHciSocket()));
 }

@@ -9,10 +9,9 @@ import type { EventEmitter } from 'node:events';
 import { WaymarkError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import type { Advertiser, AdvertiserEvents, RadioState } from '../../core/ports.js';
-import { guardHciSocket, type GuardedHciSocket, type GuardedHciSocketClass } from '../../firmware-bridge/sim/hci-guard.js';
-import { VirtualHciSocket } from '../../firmware-bridge/sim/hci-socket.js';
-import { evictLibrary, installHciSocket, loadNativeHciSocket } from '../../firmware-bridge/sim/inject.js';
-import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type HciInternals } from './noble-internals.js';
+import { type GuardedHciSocket } from '../../firmware-bridge/sim/hci-guard.js';
+import { evictLibrary, guardedSocketClass, installHciSocket } from '../../firmware-bridge/sim/inject.js';
+import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type HciInternals, whenPoweredOn } from './noble-internals.js';
 
 export interface BlenoAdvertiserOptions {
   /** HCI device number; default BLENO_HCI_DEVICE_ID, else the first device that is up. */
@@ -103,13 +102,6 @@ class CentralEventBus extends TypedEmitter<CentralEvents> {
 }
 
 const here = createRequire(import.meta.url);
-let guardedVirtual: GuardedHciSocketClass | null = null;
-let guardedNative: GuardedHciSocketClass | null = null;
-
-function socketClass(kind: 'native' | 'virtual'): GuardedHciSocketClass {
-  if (kind === 'virtual') return (guardedVirtual ??= guardHciSocket(VirtualHciSocket));
-  return (guardedNative ??= guardHciSocket(loadNativeHciSocket()));
-}
 
 /** Runs `fn` with an environment variable set, then puts the old value back (bleno reads its options from env). */
 function withEnv<T>(name: string, value: string | undefined, fn: () => T): T {
@@ -164,7 +156,7 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
     process.env.NOBLE_MULTI_ROLE ??= '1';
     let bleno: BlenoInstance;
     try {
-      installHciSocket(socketClass(kind), ['bleno']);
+      installHciSocket(guardedSocketClass(kind), ['bleno']);
       evictLibrary('bleno'); // a fresh singleton for this advertiser
       bleno = here('@abandonware/bleno') as BlenoInstance;
       evictLibrary('bleno');
@@ -376,20 +368,7 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
   };
 
   #whenPoweredOn(): Promise<void> {
-    if (this.#bleno.state === 'poweredOn') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onState = (state: string) => {
-        if (state !== 'poweredOn') return;
-        clearTimeout(timer);
-        this.#bleno.off('stateChange', onState);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.#bleno.off('stateChange', onState);
-        reject(new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: adapter did not power on`));
-      }, this.#powerOnTimeoutMs);
-      this.#bleno.on('stateChange', onState);
-    });
+    return whenPoweredOn(this.#bleno, this.#powerOnTimeoutMs, () => new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: adapter did not power on`));
   }
 }
 

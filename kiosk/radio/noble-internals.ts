@@ -149,3 +149,21 @@ export function captureProcessListeners(init: () => void): () => void {
   }
   return remove(added());
 }
+
+/** Resolves once a noble or bleno instance reports poweredOn; rejects with `onTimeout()` after `timeoutMs`. */
+export function whenPoweredOn(lib: EventEmitter & { state: string }, timeoutMs: number, onTimeout: () => Error): Promise<void> {
+  if (lib.state === 'poweredOn') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const onState = (state: string) => {
+      if (state !== 'poweredOn') return;
+      clearTimeout(timer);
+      lib.off('stateChange', onState);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      lib.off('stateChange', onState);
+      reject(onTimeout());
+    }, timeoutMs);
+    lib.on('stateChange', onState);
+  });
+}

@@ -16,16 +16,14 @@ import type {
   ScannerEvents,
   ScannerStats,
 } from '../../core/ports.js';
-import { guardHciSocket, type GuardedHciSocket, type GuardedHciSocketClass, type HciGuardCounters } from '../../firmware-bridge/sim/hci-guard.js';
-import { VirtualHciSocket } from '../../firmware-bridge/sim/hci-socket.js';
-import { installHciSocket, loadNativeHciSocket } from '../../firmware-bridge/sim/inject.js';
+import { type GuardedHciSocket, type HciGuardCounters } from '../../firmware-bridge/sim/hci-guard.js';
+import { guardedSocketClass, installHciSocket } from '../../firmware-bridge/sim/inject.js';
 import {
   captureProcessListeners,
   takeOverDevicePoll,
   type DevicePoll,
   type NobleInstance,
-  type NoblePeripheral,
-} from './noble-internals.js';
+  type NoblePeripheral, whenPoweredOn } from './noble-internals.js';
 
 export interface NobleScannerOptions {
   /** HCI device number (hci0 = 0); default NOBLE_HCI_DEVICE_ID, else the first device that is up. */
@@ -51,14 +49,6 @@ export interface NobleScanner extends Scanner {
 }
 
 const here = createRequire(import.meta.url);
-
-let guardedVirtual: GuardedHciSocketClass | null = null;
-let guardedNative: GuardedHciSocketClass | null = null;
-
-function socketClass(kind: 'native' | 'virtual'): GuardedHciSocketClass {
-  if (kind === 'virtual') return (guardedVirtual ??= guardHciSocket(VirtualHciSocket));
-  return (guardedNative ??= guardHciSocket(loadNativeHciSocket()));
-}
 
 /** How the top two bits of a random address classify it (Core spec Vol 6 Part B 1.3). */
 
@@ -134,7 +124,7 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
 
     let noble: NobleInstance;
     try {
-      installHciSocket(socketClass(kind), ['noble']);
+      installHciSocket(guardedSocketClass(kind), ['noble']);
       const makeNoble = here('@abandonware/noble/with-custom-binding') as (o: object) => NobleInstance;
       noble = makeNoble(opts.deviceId === undefined ? {} : { deviceId: opts.deviceId });
     } catch (err) {
@@ -311,20 +301,7 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
   }
 
   #whenPoweredOn(): Promise<void> {
-    if (this.noble.state === 'poweredOn') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onState = (state: string) => {
-        if (state !== 'poweredOn') return;
-        clearTimeout(timer);
-        this.noble.off('stateChange', onState);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.noble.off('stateChange', onState);
-        reject(new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: adapter did not power on (state ${this.noble.state})`));
-      }, this.#powerOnTimeoutMs);
-      this.noble.on('stateChange', onState);
-    });
+    return whenPoweredOn(this.noble, this.#powerOnTimeoutMs, () => new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: adapter did not power on (state ${this.noble.state})`));
   }
 
   #emitError(err: Error): void {

@@ -6,15 +6,14 @@
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
 import { WaymarkError } from '../../core/errors.js';
-import { guardHciSocket, type GuardedHciSocket, type GuardedHciSocketClass } from '../../firmware-bridge/sim/hci-guard.js';
-import { VirtualHciSocket } from '../../firmware-bridge/sim/hci-socket.js';
-import { installHciSocket, loadNativeHciSocket } from '../../firmware-bridge/sim/inject.js';
+import { type GuardedHciSocket } from '../../firmware-bridge/sim/hci-guard.js';
+import { guardedSocketClass, installHciSocket } from '../../firmware-bridge/sim/inject.js';
 import {
   CHECKIN_SERVICE_UUID,
   COMMITMENT_CHARACTERISTIC_UUID,
   RESPONSE_CHARACTERISTIC_UUID,
 } from './gatt-checkin.js';
-import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type NobleInstance, type NoblePeripheral } from './noble-internals.js';
+import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type NobleInstance, type NoblePeripheral, whenPoweredOn } from './noble-internals.js';
 import { TapResponseAssembler, type TapMessage } from './tap-frames.js';
 
 export interface PhoneTapClientOptions {
@@ -71,13 +70,6 @@ interface ConnectablePeripheral extends NoblePeripheral, EventEmitter {
 }
 
 const here = createRequire(import.meta.url);
-let guardedVirtual: GuardedHciSocketClass | null = null;
-let guardedNative: GuardedHciSocketClass | null = null;
-
-function socketClass(kind: 'native' | 'virtual'): GuardedHciSocketClass {
-  if (kind === 'virtual') return (guardedVirtual ??= guardHciSocket(VirtualHciSocket));
-  return (guardedNative ??= guardHciSocket(loadNativeHciSocket()));
-}
 
 /** noble names 128-bit UUIDs without dashes, lower case. */
 const bare = (uuid: string) => uuid.replace(/-/g, '').toLowerCase();
@@ -110,7 +102,7 @@ class NoblePhoneTap implements PhoneTapClient {
     process.env.NOBLE_MULTI_ROLE ??= '1';
     let noble: NobleInstance;
     try {
-      installHciSocket(socketClass(kind), ['noble']);
+      installHciSocket(guardedSocketClass(kind), ['noble']);
       const makeNoble = here('@abandonware/noble/with-custom-binding') as (o: object) => NobleInstance;
       noble = makeNoble(opts.deviceId === undefined ? {} : { deviceId: opts.deviceId });
     } catch (err) {
@@ -162,20 +154,7 @@ class NoblePhoneTap implements PhoneTapClient {
   }
 
   #whenPoweredOn(): Promise<void> {
-    if (this.noble.state === 'poweredOn') return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const onState = (state: string) => {
-        if (state !== 'poweredOn') return;
-        clearTimeout(timer);
-        this.noble.off('stateChange', onState);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.noble.off('stateChange', onState);
-        reject(new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: adapter did not power on`));
-      }, this.#powerOnTimeoutMs);
-      this.noble.on('stateChange', onState);
-    });
+    return whenPoweredOn(this.noble, this.#powerOnTimeoutMs, () => new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: adapter did not power on`));
   }
 }
 
