@@ -23,7 +23,9 @@ import {
   takeOverDevicePoll,
   type DevicePoll,
   type NobleInstance,
-  type NoblePeripheral, whenPoweredOn } from './noble-internals.js';
+  type NoblePeripheral,
+  whenPoweredOn,
+} from './noble-internals.js';
 
 export interface NobleScannerOptions {
   /** HCI device number (hci0 = 0); default NOBLE_HCI_DEVICE_ID, else the first device that is up. */
