@@ -45,7 +45,7 @@ export interface DemoBeaconOptions {
   logger?: Logger;
   /** Called with every position the simulated phone verifies. */
   onPosition?: (p: VerifiedPosition) => void;
-  /** Serve BLE tap check-ins with this handler, and let a simulated phone tap every `tapEveryMs` (wall). */
+  /** Serve BLE tap check-ins with this handler, and let a simulated phone tap every `tapEveryMs` (wall; 0 = never). */
   tapHandler?: TapCheckinHandler;
   tapEveryMs?: number;
 }
@@ -76,7 +76,7 @@ export async function startDemoBeacon(opts: DemoBeaconOptions): Promise<DemoBeac
   await broadcaster.start();
   // the air: every controller hears the others' advertising; links carry ACL
   const air = setInterval(() => defaultHciHub.exchange(opts.clock.now()), 20);
-  if (gatt) {
+  if (gatt && opts.tapEveryMs !== 0) {
     tapper = createPhoneTapClient({ socket: 'virtual', deviceId: tapPhone.id });
     // the beacon fills the scan response, so the phone finds the kiosk by its address
     // (a real phone learns it from the beacon it just verified)

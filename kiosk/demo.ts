@@ -40,7 +40,7 @@ export interface DemoOptions {
   radio?: 'hci' | 'serial';
   logger?: Logger;
   config?: KioskConfigInput;
-  /** How often (wall ms) the simulated phone taps the kiosk over BLE to check in. Default 3000. */
+  /** How often (wall ms) the simulated phone taps the kiosk over BLE to check in; 0 = never. Default 3000. */
   tapEveryMs?: number;
   /** Every beacon position the demo's simulated phone verifies. */
   onBeaconPosition?: (p: VerifiedPosition) => void;
