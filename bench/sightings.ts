@@ -250,11 +250,13 @@ async function endToEnd(opts: { distinct: number; perAddress: number; warmup: nu
     const { rss: rss1, heapUsed: heap1 } = process.memoryUsage();
     const mb = (bytes: number) => Math.round((bytes / 1048576) * 10) / 10;
     // RSS moves by tens of MB as the allocator breathes; a leak is a trend. The growth is
-    // the least-squares slope of RSS over the reports after warm-up, times their number.
-    const trend = samples.length >= 3 ? slope(samples) * (total - warmupReports) : rss1 - rss0;
+    // the median of the last five samples after warm-up minus the median of the first five.
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const ys = samples.map(([, y]) => y);
+    const trend = ys.length >= 10 ? median(ys.slice(-5)) - median(ys.slice(0, 5)) : rss1 - rss0;
     return {
       rate: Math.round(total / seconds), rssGrowthMb: mb(trend), rssFromStartMb: mb(rss1 - rssStart), heapGrowthMb: mb(heap1 - heap0),
-      rssEndMinusWarmupMb: mb(rss1 - rss0),
+      rssEndMinusWarmupMb: mb(rss1 - rss0), rssSlopeMb: mb(samples.length >= 3 ? slope(samples) * (total - warmupReports) : 0),
       reports: received, retained: scanner.retainedAddresses(),
     };
   } finally {
@@ -277,7 +279,7 @@ export const group: BenchGroup = {
     const churn = await endToEnd({ distinct: quick ? 200_000 : 1_000_000, perAddress: 1, warmup: 100_000 });
     figures.push({
       bench: 'sightings.churn_rss_mb', value: churn.rssGrowthMb, unit: 'MB', goal: 20, better: 'lower', measuredAfterWarmupAddresses: 100_000,
-      method: 'least-squares RSS trend after warm-up', rssEndMinusWarmupMb: churn.rssEndMinusWarmupMb,
+      method: 'median of the last 5 RSS samples minus median of the first 5 after warm-up', rssSlopeMb: churn.rssSlopeMb, rssEndMinusWarmupMb: churn.rssEndMinusWarmupMb,
       rssFromStartMb: churn.rssFromStartMb, heapGrowthMb: churn.heapGrowthMb, addresses: churn.reports, nobleRetained: churn.retained,
       gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
     });
