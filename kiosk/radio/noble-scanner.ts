@@ -4,11 +4,10 @@
  * per-address maps are pruned after every report so rotating addresses cannot grow memory.
  */
 import { addressKindOf } from '../../core/address.js';
-import { createRequire } from 'node:module';
+import { openNoble } from './noble-instance.js';
 import { WaymarkError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import type {
-  AddressKind,
   AdvertisingReport,
   Clock,
   RadioState,
@@ -17,10 +16,7 @@ import type {
   ScannerStats,
 } from '../../core/ports.js';
 import { type GuardedHciSocket, type HciGuardCounters } from '../../firmware-bridge/sim/hci-guard.js';
-import { guardedSocketClass, installHciSocket } from '../../firmware-bridge/sim/inject.js';
 import {
-  captureProcessListeners,
-  takeOverDevicePoll,
   type DevicePoll,
   type NobleInstance,
   type NoblePeripheral,
@@ -50,7 +46,6 @@ export interface NobleScanner extends Scanner {
   readonly noble: NobleInstance;
 }
 
-const here = createRequire(import.meta.url);
 
 /** How the top two bits of a random address classify it (Core spec Vol 6 Part B 1.3). */
 
@@ -119,34 +114,16 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     this.#restartDelayMs = opts.restartDelayMs ?? 100;
     this.#powerOnTimeoutMs = opts.powerOnTimeoutMs ?? 10_000;
 
-    // noble reads these per event: share the adapter with bleno, and report every HCI
-    // advertising report (not only after a scan response), as a presence logger needs.
-    process.env.NOBLE_MULTI_ROLE ??= '1';
+    // report every HCI advertising report (not only after a scan response), as a presence
+    // logger needs; noble reads this per event
     process.env.NOBLE_REPORT_ALL_HCI_EVENTS ??= '1';
-
-    let noble: NobleInstance;
-    try {
-      installHciSocket(guardedSocketClass(kind), ['noble']);
-      const makeNoble = here('@abandonware/noble/with-custom-binding') as (o: object) => NobleInstance;
-      noble = makeNoble(opts.deviceId === undefined ? {} : { deviceId: opts.deviceId });
-    } catch (err) {
-      throw unavailable(kind, opts.deviceId, err);
-    }
-    const hci = noble._bindings?._hci;
-    if (!hci || !noble._bindings._gap) {
-      throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', 'noble is not using its hci-socket bindings (NOBLE_WEBSOCKET or NOBLE_DISTRIBUTED set?)');
-    }
+    const opened = openNoble({ kind, deviceId: opts.deviceId, devicePollMs: opts.devicePollMs });
+    const noble = opened.noble;
     this.noble = noble;
-    this.#socket = hci._socket as GuardedHciSocket;
-    this.#poll = takeOverDevicePoll(hci, 'noble', opts.devicePollMs ?? 1000);
-    try {
-      // reading `state` makes noble bind the socket and start its device poll now, not on a later tick
-      this.#removeProcessListeners = captureProcessListeners(() => void noble.state);
-    } catch (err) {
-      this.#poll.stop();
-      throw unavailable(kind, opts.deviceId, err);
-    }
-    const devId = this.#socket.boundDevId ?? opts.deviceId ?? 0;
+    this.#socket = opened.socket;
+    this.#poll = opened.poll;
+    this.#removeProcessListeners = opened.removeProcessListeners;
+    const devId = opened.devId;
     this.name = kind === 'virtual' ? `noble/hci-socket(virtual hci${devId})` : `noble/hci-socket(hci${devId})`;
 
     noble.on('stateChange', this.#onStateChange);
@@ -311,11 +288,3 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
   }
 }
 
-function unavailable(kind: string, deviceId: number | undefined, err: unknown): WaymarkError {
-  const e = err as NodeJS.ErrnoException;
-  const where = `${kind} HCI socket${deviceId === undefined ? '' : ` hci${deviceId}`}`;
-  return new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${where}: ${e?.message ?? String(err)}`, {
-    cause: err,
-    details: { socket: kind, deviceId, errno: e?.code },
-  });
-}

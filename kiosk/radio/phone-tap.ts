@@ -3,17 +3,16 @@
  * HCI controller (a virtual one in demo and tests): find the kiosk's check-in service,
  * connect, subscribe, write the visitor commitment, reassemble the answer, disconnect.
  */
-import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
 import { WaymarkError } from '../../core/errors.js';
 import { type GuardedHciSocket } from '../../firmware-bridge/sim/hci-guard.js';
-import { guardedSocketClass, installHciSocket } from '../../firmware-bridge/sim/inject.js';
+import { openNoble } from './noble-instance.js';
 import {
   CHECKIN_SERVICE_UUID,
   COMMITMENT_CHARACTERISTIC_UUID,
   RESPONSE_CHARACTERISTIC_UUID,
 } from './gatt-checkin.js';
-import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type NobleInstance, type NoblePeripheral, whenPoweredOn } from './noble-internals.js';
+import { type DevicePoll, type NobleInstance, type NoblePeripheral, whenPoweredOn } from './noble-internals.js';
 import { TapResponseAssembler, type TapMessage } from './tap-frames.js';
 
 export interface PhoneTapClientOptions {
@@ -69,7 +68,6 @@ interface ConnectablePeripheral extends NoblePeripheral, EventEmitter {
   ): void;
 }
 
-const here = createRequire(import.meta.url);
 
 /** noble names 128-bit UUIDs without dashes, lower case. */
 const bare = (uuid: string) => uuid.replace(/-/g, '').toLowerCase();
@@ -99,26 +97,12 @@ class NoblePhoneTap implements PhoneTapClient {
   constructor(opts: PhoneTapClientOptions) {
     const kind = opts.socket ?? 'native';
     this.#powerOnTimeoutMs = opts.powerOnTimeoutMs ?? 10_000;
-    process.env.NOBLE_MULTI_ROLE ??= '1';
-    let noble: NobleInstance;
-    try {
-      installHciSocket(guardedSocketClass(kind), ['noble']);
-      const makeNoble = here('@abandonware/noble/with-custom-binding') as (o: object) => NobleInstance;
-      noble = makeNoble(opts.deviceId === undefined ? {} : { deviceId: opts.deviceId });
-    } catch (err) {
-      throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${kind} HCI socket: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    }
-    this.noble = noble;
-    const hci = noble._bindings._hci;
-    this.#socket = hci._socket as GuardedHciSocket;
-    this.#poll = takeOverDevicePoll(hci, 'noble', opts.devicePollMs ?? 1000);
-    try {
-      this.#removeProcessListeners = captureProcessListeners(() => void noble.state);
-    } catch (err) {
-      this.#poll.stop();
-      throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${kind} HCI socket: ${(err as Error)?.message ?? String(err)}`, { cause: err });
-    }
-    const devId = this.#socket.boundDevId ?? opts.deviceId ?? 0;
+    const opened = openNoble({ kind, deviceId: opts.deviceId, devicePollMs: opts.devicePollMs });
+    this.noble = opened.noble;
+    this.#socket = opened.socket;
+    this.#poll = opened.poll;
+    this.#removeProcessListeners = opened.removeProcessListeners;
+    const devId = opened.devId;
     this.name = kind === 'virtual' ? `phone-tap/noble(virtual hci${devId})` : `phone-tap/noble(hci${devId})`;
   }
 

@@ -1,0 +1,59 @@
+/**
+ * Opens a private noble instance on a guarded HCI socket (the kernel's or a virtual
+ * controller's), with its device poll under our control and its process handlers
+ * captured, so it can be closed without leaving timers or listeners behind.
+ */
+import { createRequire } from 'node:module';
+import { WaymarkError } from '../../core/errors.js';
+import type { GuardedHciSocket } from '../../firmware-bridge/sim/hci-guard.js';
+import { guardedSocketClass, installHciSocket } from '../../firmware-bridge/sim/inject.js';
+import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type NobleInstance } from './noble-internals.js';
+
+const here = createRequire(import.meta.url);
+
+export interface OpenNoble {
+  noble: NobleInstance;
+  socket: GuardedHciSocket;
+  poll: DevicePoll;
+  removeProcessListeners: () => void;
+  /** The hci device the socket bound to. */
+  devId: number;
+}
+
+export function openNoble(opts: { kind: 'native' | 'virtual'; deviceId?: number; devicePollMs?: number }): OpenNoble {
+  const { kind, deviceId } = opts;
+  // share the adapter with bleno (noble reads this per event)
+  process.env.NOBLE_MULTI_ROLE ??= '1';
+  let noble: NobleInstance;
+  try {
+    installHciSocket(guardedSocketClass(kind), ['noble']);
+    const makeNoble = here('@abandonware/noble/with-custom-binding') as (o: object) => NobleInstance;
+    noble = makeNoble(deviceId === undefined ? {} : { deviceId });
+  } catch (err) {
+    throw radioUnavailable(kind, deviceId, err);
+  }
+  const hci = noble._bindings?._hci;
+  if (!hci || !noble._bindings._gap) {
+    throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', 'noble is not using its hci-socket bindings (NOBLE_WEBSOCKET or NOBLE_DISTRIBUTED set?)');
+  }
+  const socket = hci._socket as GuardedHciSocket;
+  const poll = takeOverDevicePoll(hci, 'noble', opts.devicePollMs ?? 1000);
+  let removeProcessListeners: () => void;
+  try {
+    // reading `state` makes noble bind the socket and start its device poll now, not on a later tick
+    removeProcessListeners = captureProcessListeners(() => void noble.state);
+  } catch (err) {
+    poll.stop();
+    throw radioUnavailable(kind, deviceId, err);
+  }
+  return { noble, socket, poll, removeProcessListeners, devId: socket.boundDevId ?? deviceId ?? 0 };
+}
+
+export function radioUnavailable(kind: string, deviceId: number | undefined, err: unknown): WaymarkError {
+  const e = err as NodeJS.ErrnoException;
+  const where = `${kind} HCI socket${deviceId === undefined ? '' : ` hci${deviceId}`}`;
+  return new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${where}: ${e?.message ?? String(err)}`, {
+    cause: err,
+    details: { socket: kind, deviceId, errno: e?.code },
+  });
+}
