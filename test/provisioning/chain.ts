@@ -75,3 +75,27 @@ export async function cliJson(args: string[], env: NodeJS.ProcessEnv = {}) {
   }
   return { ...r, body };
 }
+
+/** A venue registered in the test region; returns its id. */
+export async function registerTestVenue(chain: ProvisioningChain, name = 'Hall'): Promise<string> {
+  const r = await cliJson(['provision', 'venue', 'register', '--name', name, '--lat', IN_REGION.lat, '--lon', IN_REGION.lon, '--operator-key', chain.operatorKeyFile, ...chain.chainFlags]);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return r.body.venueId;
+}
+
+/**
+ * init + authorize (funded) + config write for one kiosk under `dir`; returns its config
+ * path and address. With `passphraseFile` the key is a keystore, else a plain 0600 file.
+ */
+export async function provisionKiosk(chain: ProvisioningChain, opts: { dir: string; venueId: string; name: string; passphraseFile?: string; radio?: string }) {
+  const dataDir = join(opts.dir, opts.name);
+  const pass = opts.passphraseFile ? ['--passphrase-file', opts.passphraseFile] : ['--plain-key'];
+  const init = await cliJson(['provision', 'init', '--data-dir', dataDir, ...pass]);
+  const auth = await cliJson(['provision', 'kiosk', 'authorize', '--venue', opts.venueId, '--data-dir', dataDir, '--operator-key', chain.operatorKeyFile, '--fund', '0.1', ...chain.chainFlags]);
+  if (auth.code !== 0) throw new Error(auth.stderr);
+  const config = join(dataDir, 'config.json');
+  const w = await cliJson(['provision', 'config', 'write', '--config', config, '--data-dir', dataDir, '--rpc', chain.node.rpcUrl, '--chain-id', '31337', '--registry', chain.registry, '--radio', opts.radio ?? 'virtual',
+    ...(opts.passphraseFile ? ['--passphrase-file', opts.passphraseFile] : [])]);
+  if (w.code !== 0) throw new Error(w.stderr);
+  return { dataDir, config, address: init.body.address as string };
+}

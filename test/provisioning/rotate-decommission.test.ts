@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { isKiosk } from '../../contracts/actions/is-kiosk.js';
 import { kioskFiles } from '../../provisioning/layout.js';
 import { cli } from '../helpers/cli.js';
-import { startProvisioningChain, cliJson, IN_REGION, type ProvisioningChain } from './chain.js';
+import { startProvisioningChain, cliJson, registerTestVenue, provisionKiosk, type ProvisioningChain } from './chain.js';
 
 const PASS = 'kiosk passphrase 1';
 let chain: ProvisioningChain;
@@ -13,23 +13,13 @@ let venueId: string;
 t.before(async () => {
   dir = t.testdir({ 'pass.txt': `${PASS}\n`, 'wrong.txt': 'wrong passphrase\n' });
   chain = await startProvisioningChain(dir);
-  const r = await cliJson(['provision', 'venue', 'register', '--name', 'Hall', '--lat', IN_REGION.lat, '--lon', IN_REGION.lon, '--operator-key', chain.operatorKeyFile, ...chain.chainFlags]);
-  venueId = r.body.venueId;
+  venueId = await registerTestVenue(chain);
 });
 t.teardown(() => chain.stop());
 
-/** init + authorize (funded) + config write for one kiosk; returns its config path and address. */
-async function provision(name: string, opts: { keystore?: boolean; radio?: string } = {}) {
-  const dataDir = join(dir, name);
-  const pass = opts.keystore ? ['--passphrase-file', join(dir, 'pass.txt')] : ['--plain-key'];
-  const init = await cliJson(['provision', 'init', '--data-dir', dataDir, ...pass]);
-  const auth = await cliJson(['provision', 'kiosk', 'authorize', '--venue', venueId, '--data-dir', dataDir, '--operator-key', chain.operatorKeyFile, '--fund', '0.1', ...chain.chainFlags]);
-  if (auth.code !== 0) throw new Error(auth.stderr);
-  const config = join(dataDir, 'config.json');
-  const w = await cliJson(['provision', 'config', 'write', '--config', config, '--data-dir', dataDir, '--rpc', chain.node.rpcUrl, '--chain-id', '31337', '--registry', chain.registry, '--radio', opts.radio ?? 'virtual',
-    ...(opts.keystore ? ['--passphrase-file', join(dir, 'pass.txt')] : [])]);
-  if (w.code !== 0) throw new Error(w.stderr);
-  return { dataDir, config, address: init.body.address as string };
+/** A provisioned kiosk under this file's temp dir (keystore with `keystore`). */
+function provision(name: string, opts: { keystore?: boolean; radio?: string } = {}) {
+  return provisionKiosk(chain, { dir, venueId, name, radio: opts.radio, passphraseFile: opts.keystore ? join(dir, 'pass.txt') : undefined });
 }
 
 t.test('rotate-key: new key authorized, old one revoked on chain, files replaced', async (t) => {
