@@ -70,6 +70,8 @@ export interface BatchCounts {
   confirmed: number;
   total: number;
   lastConfirmedSeq: number | null;
+  /** The newest confirmed batch's seq and transaction (the kiosk page shows it). */
+  lastConfirmed: { seq: number; txHash: string; blockNumber: number } | null;
 }
 
 const BATCH_COLUMNS = `seq, root, count, from_time AS fromTime, to_time AS toTime, created_at AS createdAt, state,
@@ -169,10 +171,12 @@ export class BatchStore {
 
   counts(): BatchCounts {
     const rows = this.db.prepare('SELECT state, COUNT(*) AS n FROM batches GROUP BY state').all() as { state: BatchState; n: number }[];
-    const c: BatchCounts = { pending: 0, sent: 0, confirmed: 0, total: 0, lastConfirmedSeq: null };
+    const c: BatchCounts = { pending: 0, sent: 0, confirmed: 0, total: 0, lastConfirmedSeq: null, lastConfirmed: null };
     for (const r of rows) { c[r.state] = r.n; c.total += r.n; }
-    const last = this.db.prepare(`SELECT MAX(seq) AS seq FROM batches WHERE state = 'confirmed'`).get() as { seq: number | null };
-    c.lastConfirmedSeq = last.seq;
+    const last = this.db.prepare(`SELECT seq, tx_hash AS txHash, block_number AS blockNumber FROM batches
+      WHERE state = 'confirmed' ORDER BY seq DESC LIMIT 1`).get() as { seq: number; txHash: string; blockNumber: number } | undefined;
+    c.lastConfirmedSeq = last?.seq ?? null;
+    c.lastConfirmed = last ?? null;
     return c;
   }
 

@@ -29,7 +29,8 @@ export function kioskPage(opts: { venueName: string }): string {
   .big { font-size: clamp(64px, 16vw, 180px); font-weight: 700; line-height: 1; margin-top: .1em; font-variant-numeric: tabular-nums; }
   .row { display: flex; justify-content: space-between; gap: 1em; font-size: clamp(18px, 2.8vw, 30px); padding: .35em 0; border-bottom: 1px solid #2a333c; }
   .row:last-child { border-bottom: 0; }
-  .row span:last-child { text-align: right; }
+  .row span:last-child { text-align: right; overflow-wrap: anywhere; min-width: 0; }
+  #radio { font-size: 0.8em; }
   .ok { color: var(--ok); } .bad { color: var(--bad); }
   footer { color: var(--dim); padding: 1vh 4vw 2vh; font-size: clamp(14px, 2vw, 20px); }
   .qr { display: flex; justify-content: center; margin: .5em 0; min-height: 120px; align-items: center; font-size: clamp(18px, 2.8vw, 30px); text-align: center; }
@@ -83,9 +84,11 @@ async function refresh() {
     const clockOk = status.clock.synced && (!ci || ci.clock.synced);
     set('clock', clockOk ? 'synced (' + (ci ? ci.clock.source : status.clock.source) + ')' : 'NOT synced', clockOk);
     const chain = ci && ci.chain;
-    set('chain', chain ? (chain.ok ? 'ok · block ' + new Date(chain.blockTime * 1000).toISOString().slice(11, 19) : 'unreachable') : 'not connected', chain ? chain.ok : undefined);
+    const anchor = status.chain && status.chain.batches ? status.chain : null;
+    set('chain', chain ? (chain.ok ? 'ok · block ' + new Date(chain.blockTime * 1000).toISOString().slice(11, 19) : 'unreachable')
+      : anchor ? 'anchoring · ' + anchor.batches.confirmed + ' confirmed' : 'not connected', chain ? chain.ok : anchor ? !anchor.sender.lastError : undefined);
     set('checkins', ci ? ci.attestations.total.toLocaleString() : '–');
-    const lb = status.batches && status.batches.lastAnchored;
+    const lb = anchor && anchor.batches.lastConfirmed;
     set('last-batch', lb ? '#' + lb.seq + ' · ' + String(lb.txHash).slice(0, 10) + '…' : 'none yet');
     set('reports', status.sightings.reports.toLocaleString());
     set('retention', String(status.retention.days));

@@ -28,6 +28,9 @@ t.test('the kiosk page shows venue, occupancy and health', async (t) => {
   t.equal(await page.isVisible('#banner'), false, 'no problem banner on a healthy kiosk');
   const big = await page.$eval('[data-testid=occupancy]', (el) => parseFloat(getComputedStyle(el).fontSize));
   t.ok(big >= 64, `occupancy figure is large enough to read at 3 m (${big}px)`);
+  await t.resolves(page.waitForFunction(() => /^#\d+ · 0x[0-9a-f]{8}…$/.test(document.querySelector('[data-testid=last-batch]')?.textContent ?? ''), null, { timeout: 20_000 }),
+    'the last anchored batch appears with its transaction');
+  t.match(await page.textContent('[data-testid=chain]'), /^anchoring · \d+ confirmed$/);
   const shot = join(t.testdir({}), 'kiosk.png');
   await page.screenshot({ path: shot });
   t.ok(statSync(shot).size > 5000, 'screenshot written');

@@ -102,7 +102,7 @@ t.test('queries: lists, one batch, unknown ones; retention forgets leaves but ke
   addSessions(sightings, [1, 2, 3, 4].map((i) => session(i, T0 + i)));
   batcher.tick(T0 + 10);
   const list = listBatches(store, { limit: 1 });
-  t.same(list.counts, { pending: 2, sent: 0, confirmed: 0, total: 2, lastConfirmedSeq: null });
+  t.same(list.counts, { pending: 2, sent: 0, confirmed: 0, total: 2, lastConfirmedSeq: null, lastConfirmed: null });
   t.same(list.batches.map((b) => b.seq), [1]);
   t.same(listBatches(store, { before: 1 }).batches.map((b) => b.seq), [0]);
   t.match(getBatch(store, 1), { seq: 1, count: 2, transactions: [] });

@@ -34,7 +34,7 @@ async function setup(t: any) {
 t.test('GET /v1/batches and /v1/batches/:seq show the outbox', async (t) => {
   const { app } = await setup(t);
   const list = (await app.inject('/v1/batches')).json();
-  t.same(list.counts, { pending: 1, sent: 0, confirmed: 1, total: 2, lastConfirmedSeq: 0 });
+  t.match(list.counts, { pending: 1, sent: 0, confirmed: 1, total: 2, lastConfirmedSeq: 0, lastConfirmed: { seq: 0, txHash: /^0x[0-9a-f]{64}$/ } });
   t.same(list.batches.map((b: any) => [b.seq, b.state, b.count]), [[1, 'pending', 1], [0, 'confirmed', 3]]);
   t.same((await app.inject('/v1/batches?state=confirmed')).json().batches.map((b: any) => b.seq), [0]);
   const one = (await app.inject('/v1/batches/0')).json();
