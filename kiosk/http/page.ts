@@ -29,8 +29,7 @@ export function kioskPage(opts: { venueName: string }): string {
   .big { font-size: clamp(64px, 16vw, 180px); font-weight: 700; line-height: 1; margin-top: .1em; font-variant-numeric: tabular-nums; }
   .row { display: flex; justify-content: space-between; gap: 1em; font-size: clamp(18px, 2.8vw, 30px); padding: .35em 0; border-bottom: 1px solid #2a333c; }
   .row:last-child { border-bottom: 0; }
-  .row span:last-child { text-align: right; overflow-wrap: anywhere; min-width: 0; }
-  #radio { font-size: 0.8em; }
+  .row span:last-child { text-align: right; }
   .ok { color: var(--ok); } .bad { color: var(--bad); }
   footer { color: var(--dim); padding: 1vh 4vw 2vh; font-size: clamp(14px, 2vw, 20px); }
   .qr { display: flex; justify-content: center; margin: .5em 0; min-height: 120px; align-items: center; font-size: clamp(18px, 2.8vw, 30px); text-align: center; }
@@ -78,7 +77,12 @@ async function refresh() {
     set('occupancy', String(occ.now));
     set('peak', String(occ.peak));
     set('open', String(occ.openSessions));
-    set('radio', status.radio.state === 'poweredOn' ? 'on · ' + status.radio.adapter : status.radio.state, status.radio.state === 'poweredOn');
+    // 'noble/hci-socket(virtual hci0)' -> 'virtual hci0'; the full name is in the tooltip
+    const full = String(status.radio.adapter);
+    const open = full.lastIndexOf('(');
+    const adapter = open >= 0 && full.endsWith(')') ? full.slice(open + 1, -1) : full;
+    set('radio', status.radio.state === 'poweredOn' ? 'on · ' + adapter : status.radio.state, status.radio.state === 'poweredOn');
+    $('radio').title = status.radio.adapter;
     set('store', status.store.ok ? 'ok' : 'failing', status.store.ok);
     const ci = status.checkin;
     const clockOk = status.clock.synced && (!ci || ci.clock.synced);

@@ -23,7 +23,8 @@ t.test('the kiosk page shows venue, occupancy and health', async (t) => {
   await page.goto(demo.url);
   await t.resolves(page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=occupancy]')?.textContent ?? ''), null, { timeout: 15_000 }));
   t.equal(await page.textContent('#venue'), 'Demo Café');
-  t.match(await page.textContent('[data-testid=radio]'), /^on · noble\/hci-socket\(virtual/);
+  t.match(await page.textContent('[data-testid=radio]'), /^on · virtual hci\d+$/);
+  t.match(await page.getAttribute('[data-testid=radio]', 'title'), /^noble\/hci-socket\(virtual hci\d+\)$/, 'the full adapter path in the tooltip');
   t.match(await page.textContent('#clock'), /synced/);
   t.equal(await page.isVisible('#banner'), false, 'no problem banner on a healthy kiosk');
   const big = await page.$eval('[data-testid=occupancy]', (el) => parseFloat(getComputedStyle(el).fontSize));
