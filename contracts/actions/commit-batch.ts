@@ -12,7 +12,8 @@ export type CommitBatchParameters = BatchCommit;
 
 export type CommitBatchReturnType = TxReceipt;
 
-export async function commitBatch(client: RegistryClient, params: CommitBatchParameters): Promise<CommitBatchReturnType> {
+/** Validates a batch and returns the contract call's arguments, in order (also used by the outbox). */
+export function commitBatchArgs(params: CommitBatchParameters): [bigint, bigint, string, bigint, bigint, bigint] {
   const venueId = assertVenueId(params.venueId);
   const seq = assertUint(params.seq, 'seq');
   const merkleRoot = assertBytes32(params.merkleRoot, 'merkleRoot');
@@ -22,6 +23,9 @@ export async function commitBatch(client: RegistryClient, params: CommitBatchPar
   if (fromTime > toTime) {
     throw new WaymarkError('WAYMARK_ERR_CHAIN_BAD_BATCH', `fromTime ${fromTime} is after toTime ${toTime}`, { details: { fromTime: fromTime.toString(), toTime: toTime.toString() } });
   }
-  const args = [venueId, seq, merkleRoot, count, fromTime, toTime];
-  return (await sendRegistryTx(client, 'commitBatch', 'commitBatch', args)).receipt;
+  return [venueId, seq, merkleRoot, count, fromTime, toTime];
+}
+
+export async function commitBatch(client: RegistryClient, params: CommitBatchParameters): Promise<CommitBatchReturnType> {
+  return (await sendRegistryTx(client, 'commitBatch', 'commitBatch', commitBatchArgs(params))).receipt;
 }

@@ -10,7 +10,7 @@ import { registryClient, registryContract, type RegistryClient } from '../../con
 import { toChainError } from '../../contracts/chain-errors.js';
 import { nextSeq } from '../../contracts/actions/next-seq.js';
 import { batchRoot } from '../../contracts/actions/batch-root.js';
-import { assertBytes32, assertCount, assertTime, assertUint, assertVenueId } from '../../contracts/validate.js';
+import { commitBatchArgs } from '../../contracts/actions/commit-batch.js';
 import type { FeeQuote, Fees } from './fees.js';
 
 export interface SignedCommit {
@@ -145,17 +145,9 @@ export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
     },
     accountNonce: async (tag) => { const { provider } = await connect(); return wrap('accountNonce', () => provider.getTransactionCount(wallet.address, tag)); },
     async signCommit(batch, nonce, fees) {
-      const venueId = assertVenueId(batch.venueId);
-      const seq = assertUint(batch.seq, 'seq');
-      const root = assertBytes32(batch.merkleRoot, 'merkleRoot');
-      const count = assertCount(batch.count);
-      const fromTime = assertTime(batch.fromTime, 'fromTime');
-      const toTime = assertTime(batch.toTime, 'toTime');
-      if (fromTime > toTime) {
-        throw new WaymarkError('WAYMARK_ERR_CHAIN_BAD_BATCH', `fromTime ${fromTime} is after toTime ${toTime}`, { details: { fromTime: fromTime.toString(), toTime: toTime.toString() } });
-      }
+      const args = commitBatchArgs(batch);
       const c = await connect();
-      const data = c.contract.interface.encodeFunctionData('commitBatch', [venueId, seq, root, count, fromTime, toTime]);
+      const data = c.contract.interface.encodeFunctionData('commitBatch', args);
       const gas = await wrap('commitBatch', () => c.provider.estimateGas({ from: wallet.address, to: opts.registry, data }));
       const raw = await (c.wallet as Signer).signTransaction({
         type: 2, chainId: c.chainId, nonce, to: opts.registry, data,
