@@ -124,6 +124,16 @@ export interface ConnectionTiming {
   supervisionTimeout: number;
 }
 
+/** An LE Meta event frame with its header written: 04 3e <parameter length> <subevent>, parameters zeroed. */
+function leMetaEvent(subevent: number, parameterLength: number): Buffer {
+  const buf = Buffer.alloc(3 + parameterLength);
+  buf[0] = HciPacketType.EVENT;
+  buf[1] = HciEventCode.LE_META;
+  buf[2] = parameterLength;
+  buf[3] = subevent;
+  return buf;
+}
+
 /**
  * LE Connection Complete: 04 3e 13 01 status handle(2) role peer_address_type
  * peer_address(6, LSB first) interval(2) latency(2) supervision_timeout(2) clock_accuracy.
@@ -137,11 +147,7 @@ export function leConnectionCompleteEvent(
   peerAddress: Uint8Array,
   timing: ConnectionTiming,
 ): Buffer {
-  const buf = Buffer.alloc(22);
-  buf[0] = HciPacketType.EVENT;
-  buf[1] = HciEventCode.LE_META;
-  buf[2] = 19;
-  buf[3] = LeSubeventCode.CONNECTION_COMPLETE;
+  const buf = leMetaEvent(LeSubeventCode.CONNECTION_COMPLETE, 19);
   buf[4] = status;
   buf.writeUInt16LE(handle, 5);
   buf[7] = role;
@@ -156,11 +162,7 @@ export function leConnectionCompleteEvent(
 
 /** LE Connection Update Complete: 04 3e 0a 03 status handle(2) interval(2) latency(2) supervision_timeout(2). */
 export function leConnectionUpdateCompleteEvent(status: number, handle: number, timing: ConnectionTiming): Buffer {
-  const buf = Buffer.alloc(13);
-  buf[0] = HciPacketType.EVENT;
-  buf[1] = HciEventCode.LE_META;
-  buf[2] = 10;
-  buf[3] = LeSubeventCode.CONNECTION_UPDATE_COMPLETE;
+  const buf = leMetaEvent(LeSubeventCode.CONNECTION_UPDATE_COMPLETE, 10);
   buf[4] = status;
   buf.writeUInt16LE(handle, 5);
   buf.writeUInt16LE(timing.interval, 7);
@@ -171,11 +173,7 @@ export function leConnectionUpdateCompleteEvent(status: number, handle: number, 
 
 /** LE Read Remote Features Complete: 04 3e 0c 04 status handle(2) le_features(8). */
 export function leReadRemoteFeaturesCompleteEvent(status: number, handle: number, features: ArrayLike<number>): Buffer {
-  const buf = Buffer.alloc(15);
-  buf[0] = HciPacketType.EVENT;
-  buf[1] = HciEventCode.LE_META;
-  buf[2] = 12;
-  buf[3] = LeSubeventCode.READ_REMOTE_FEATURES_COMPLETE;
+  const buf = leMetaEvent(LeSubeventCode.READ_REMOTE_FEATURES_COMPLETE, 12);
   buf[4] = status;
   buf.writeUInt16LE(handle, 5);
   for (let i = 0; i < 8; i++) buf[7 + i] = features[i] ?? 0;
@@ -184,11 +182,7 @@ export function leReadRemoteFeaturesCompleteEvent(status: number, handle: number
 
 /** LE Data Length Change: 04 3e 0b 07 handle(2) max_tx_octets(2) max_tx_time(2) max_rx_octets(2) max_rx_time(2). */
 export function leDataLengthChangeEvent(handle: number, txOctets: number, rxOctets: number): Buffer {
-  const buf = Buffer.alloc(14);
-  buf[0] = HciPacketType.EVENT;
-  buf[1] = HciEventCode.LE_META;
-  buf[2] = 11;
-  buf[3] = LeSubeventCode.DATA_LENGTH_CHANGE;
+  const buf = leMetaEvent(LeSubeventCode.DATA_LENGTH_CHANGE, 11);
   buf.writeUInt16LE(handle, 4);
   buf.writeUInt16LE(txOctets, 6);
   buf.writeUInt16LE((txOctets + 14) * 8, 8); // time on the 1M PHY, microseconds
