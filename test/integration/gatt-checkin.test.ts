@@ -1,66 +1,9 @@
-import t, { type Test } from 'tap';
+import t from 'tap';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
-import type { TapCheckinRequest } from '../../core/ports.js';
 import { defaultHciHub } from '../../firmware-bridge/sim/hci-hub.js';
-import { createBlenoPeripheral } from '../../kiosk/radio/bleno-advertiser.js';
-import {
-  COMMITMENT_CHARACTERISTIC_UUID,
-  checkinServiceAd,
-  startGattCheckin,
-  type GattCheckinOptions,
-  type TapOutcome,
-} from '../../kiosk/radio/gatt-checkin.js';
+import { COMMITMENT_CHARACTERISTIC_UUID, checkinServiceAd } from '../../kiosk/radio/gatt-checkin.js';
 import { createPhoneTapClient } from '../../kiosk/radio/phone-tap.js';
-
-/** Flags (LE General Discoverable, no BR/EDR), then 16-bit Service Data 0xFEAA with 4 bytes: a stand-in beacon. */
-const BEACON_AD = Uint8Array.from([0x02, 0x01, 0x06, 0x07, 0x16, 0xaa, 0xfe, 0xde, 0xad, 0xbe, 0xef]);
-const THRESHOLD_DBM = -45;
-const ANSWER_LENGTH = 600;
-
-let nextDevId = 60;
-
-/** The answer a test handler gives: JSON padded to exactly 600 bytes, so it takes three notifications at ATT_MTU 256. */
-function attestationFor(req: TapCheckinRequest): Uint8Array {
-  const head = JSON.stringify({ visitor: Buffer.from(req.visitor).toString('hex'), rssi: Math.round(req.rssiDbm), pad: '' });
-  const json = head.replace('"pad":""', `"pad":"${'x'.repeat(ANSWER_LENGTH - head.length)}"`);
-  return new TextEncoder().encode(json);
-}
-
-/** A kiosk (bleno peripheral + check-in service) and a phone (noble central) on two virtual controllers, with the air running. */
-async function kioskAndPhone(t: Test, opts: Partial<GattCheckinOptions> = {}) {
-  const kioskId = nextDevId++;
-  const phoneId = nextDevId++;
-  const kioskController = defaultHciHub.add(kioskId);
-  const phoneController = defaultHciHub.add(phoneId);
-  const requests: TapCheckinRequest[] = [];
-  const peripheral = createBlenoPeripheral({ socket: 'virtual', deviceId: kioskId });
-  const checkin = await startGattCheckin(peripheral, {
-    rssiSamples: 4,
-    rssiWindowMs: 150,
-    handler: async (req) => {
-      requests.push(req);
-      if (req.rssiDbm < THRESHOLD_DBM) throw new WaymarkError('WAYMARK_ERR_CHECKIN_TOO_FAR', `${req.rssiDbm.toFixed(1)} dBm`);
-      return attestationFor(req);
-    },
-    ...opts,
-  });
-  const outcomes: TapOutcome[] = [];
-  checkin.on('tap', (o) => outcomes.push(o));
-  await peripheral.setData(BEACON_AD, checkinServiceAd());
-  await peripheral.start(100);
-  const phone = createPhoneTapClient({ socket: 'virtual', deviceId: phoneId });
-  // the air: every controller hears every other one's advertising every 20 ms
-  const air = setInterval(() => defaultHciHub.exchange(Date.now()), 20);
-  t.teardown(async () => {
-    clearInterval(air);
-    await phone.close();
-    await checkin.close();
-    await peripheral.close();
-    defaultHciHub.remove(kioskId);
-    defaultHciHub.remove(phoneId);
-  });
-  return { kioskId, phoneId, kioskController, phoneController, peripheral, checkin, phone, requests, outcomes };
-}
+import { ANSWER_LENGTH, attestationFor, freshDevId, kioskAndPhone } from '../helpers/virtual-ble.js';
 
 const visitor = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
 
@@ -168,7 +111,7 @@ t.test('a link lost while the kiosk measures RSSI ends the tap as aborted', asyn
 
 t.test('two phones tapping at once are served one after the other', async (t) => {
   const { kioskId, phoneId, phone, checkin } = await kioskAndPhone(t);
-  const secondId = nextDevId++;
+  const secondId = freshDevId();
   defaultHciHub.add(secondId);
   const second = createPhoneTapClient({ socket: 'virtual', deviceId: secondId });
   t.teardown(async () => {
