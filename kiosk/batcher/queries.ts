@@ -6,6 +6,7 @@
 import { WaymarkError } from '../../core/errors.js';
 import type { BatchCounts, BatchRow, BatchState, BatchStore } from './batch-store.js';
 import { canonicalRecordId } from './records.js';
+import type { RecordProof } from '../../beacon/visitor/proofs.js';
 
 export interface BatchView extends BatchRow {
   transactions?: { txHash: string; nonce: number; maxFeePerGas: string; maxPriorityFeePerGas: string; sentAt: number }[];
@@ -26,15 +27,8 @@ export function getBatch(store: BatchStore, seq: number): BatchView {
   };
 }
 
-export interface RecordProofView {
-  leaf: unknown[];
-  leafEncoding: string[];
-  /** Sibling hashes from the leaf to the root. */
-  proof: string[];
-  root: string;
-  seq: number;
-  /** The commit transaction (null until one was sent). */
-  txHash: string | null;
+/** The proof API's body: the visitor SDK's RecordProof, plus the batch's outbox state. */
+export interface RecordProofView extends RecordProof {
   /** The batch's outbox state: only `confirmed` is anchored beyond the confirmation depth. */
   state: BatchState;
   blockNumber: number | null;
