@@ -13,11 +13,12 @@ import { SightingsPipeline } from '../kiosk/sightings/pipeline.js';
 import { parseConfig } from '../core/config.js';
 import { addressKindOf } from '../core/address.js';
 import { AddressHasher } from '../kiosk/sightings/address-hash.js';
-import { VirtualVenue } from '../firmware-bridge/sim/venue.js';
-import { formatAddress, AdvEventType, type AirPacket } from '../firmware-bridge/sim/air.js';
-import { defaultHciHub } from '../firmware-bridge/sim/hci-hub.js';
+import { VirtualVenue } from '../sim/venue.js';
+import { formatAddress, AdvEventType, type AirPacket } from '../sim/air.js';
+import { defaultHciHub } from '../sim/hci-hub.js';
 import { createNobleScanner } from '../kiosk/radio/noble-scanner.js';
 import { ManualClock } from '../core/clock.js';
+import { VirtualHciSocket } from '../sim/hci-socket.js';
 
 function tempStore() {
   const dir = mkdtempSync(join(tmpdir(), 'waymark-bench-'));
@@ -196,7 +197,7 @@ async function endToEnd(opts: { distinct: number; perAddress: number; warmup: nu
   const deviceId = defaultHciHub.devices().find((d) => defaultHciHub.get(d.devId) === controller)!.devId;
   const t0 = Date.UTC(2026, 0, 5);
   const clock = new ManualClock(t0);
-  const scanner = createNobleScanner({ deviceId, socket: 'virtual', clock });
+  const scanner = createNobleScanner({ deviceId, socket: VirtualHciSocket, clock });
   try {
     const pipeline = pipelineFor(store);
     let received = 0;

@@ -36,3 +36,14 @@ export function adStructuresProblem(data: Uint8Array, start = 0, end = data.leng
   }
   return null;
 }
+
+/** 6 bytes, most significant first, as `aa:bb:cc:dd:ee:ff`. */
+export function formatAddress(address: Uint8Array): string {
+  return Array.from(address, (b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+export function parseAddress(text: string): Uint8Array {
+  const m = /^([0-9a-f]{2})(?::([0-9a-f]{2})){5}$/i.test(text);
+  if (!m) throw new RangeError(`address must look like aa:bb:cc:dd:ee:ff, got ${JSON.stringify(text)}`);
+  return Uint8Array.from(text.split(':').map((h) => parseInt(h, 16)));
+}

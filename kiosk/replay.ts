@@ -5,7 +5,8 @@
  */
 import type { KioskConfig } from '../core/config.js';
 import { addressKindOf, adStructuresProblem } from '../core/address.js';
-import { readBtsnoop, decodeAdvertisingReports } from '../firmware-bridge/sim/btsnoop.js';
+import { readBtsnoop } from './radio/hci/btsnoop.js';
+import { decodeAdvertisingReports } from './radio/hci/adv-reports.js';
 import { openDatabase } from './store/database.js';
 import { SightingsStore } from './store/sightings-store.js';
 import { SightingsPipeline } from './sightings/pipeline.js';

@@ -12,7 +12,7 @@ import { authorizeKiosk } from '../contracts/actions/authorize-kiosk.js';
 import { toChainError } from '../contracts/chain-errors.js';
 import { assertAddress } from '../contracts/validate.js';
 import type { ChainSession } from './chain-access.js';
-import { signDeviceCertificate, writeDeviceCertificate, type StoredDeviceCertificate } from './certificate.js';
+import { signDeviceCertificate, writeDeviceCertificate, type StoredDeviceCertificate } from '../contracts/device-certificate.js';
 
 export const DEFAULT_CERTIFICATE_DAYS = 365;
 

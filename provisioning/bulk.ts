@@ -14,7 +14,7 @@ import { parseCsv, type CsvRow } from './csv.js';
 import { ProgressBar, type ProgressSink } from './progress.js';
 import { geohashOf, parseVenueDescription, regionSignerFor, registerVenueAt } from './venue.js';
 import { initKiosk } from './init.js';
-import { existingKeyFile, kioskFiles } from './layout.js';
+import { existingKeyFile, kioskFiles } from '../core/data-dir.js';
 import { keyFileAddress } from './keys.js';
 import { authorizeKioskWithCertificate, parseEthAmount } from './authorize.js';
 import { writeKioskConfig } from './config-file.js';

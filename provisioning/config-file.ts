@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WaymarkError, isWaymarkError } from '../core/errors.js';
 import { loadConfig, parseConfig, type KioskConfig, type KioskConfigInput } from '../core/config.js';
-import { existingKeyFile, kioskFiles, KEYSTORE_FILE } from './layout.js';
-import { readDeviceCertificate } from './certificate.js';
+import { existingKeyFile, kioskFiles, KEYSTORE_FILE } from '../core/data-dir.js';
+import { readDeviceCertificate } from '../contracts/device-certificate.js';
 
 /** The installer's answers, as given on the command line (strings are converted here). */
 export interface KioskConfigAnswers {

@@ -10,8 +10,8 @@ import { WaymarkError } from '../core/errors.js';
 import { isKiosk } from '../contracts/actions/is-kiosk.js';
 import { revokeKiosk } from '../contracts/actions/revoke-kiosk.js';
 import type { ChainSession } from './chain-access.js';
-import { readDeviceCertificate } from './certificate.js';
-import { kioskFiles } from './layout.js';
+import { readDeviceCertificate } from '../contracts/device-certificate.js';
+import { kioskFiles } from '../core/data-dir.js';
 import { keyFileAddress, wipeFile } from './keys.js';
 
 export const DECOMMISSION_RECORD = 'decommissioned.json';

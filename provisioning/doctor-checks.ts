@@ -15,13 +15,12 @@ import { systemClock } from '../core/clock.js';
 import { getArtifact } from '../contracts/build.js';
 import { getVenue } from '../contracts/actions/get-venue.js';
 import { isKiosk } from '../contracts/actions/is-kiosk.js';
-import { integrityCheck } from '../kiosk/store/database.js';
 import { SerialLink } from '../firmware-bridge/link.js';
 import { provisioningGaps } from './config-file.js';
 import { fileMode, readKeyFile } from './keys.js';
-import { kioskFiles } from './layout.js';
+import { kioskFiles } from '../core/data-dir.js';
 import { openChain, resolveChainTarget } from './chain-access.js';
-import { readDeviceCertificate, verifyDeviceCertificate } from './certificate.js';
+import { readDeviceCertificate, verifyDeviceCertificate } from '../contracts/device-certificate.js';
 import type { CheckResult, DoctorCheck, DoctorContext } from './doctor-context.js';
 
 const require = createRequire(import.meta.url);
@@ -121,7 +120,7 @@ const storeCheck: DoctorCheck = {
     let db: BetterSqlite3.Database | undefined;
     try {
       db = new Sqlite(path, { readonly: true, fileMustExist: true });
-      const result = integrityCheck(db);
+      const result = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
       if (result !== 'ok') return fail(`${path}: ${result}`, `stop the kiosk, move ${path} aside (the next start creates a fresh store) and report the file`);
       return pass(`${path}: integrity ok`);
     } catch (err) {
@@ -143,30 +142,6 @@ async function probeSerial(path: string, baudRate: number, binding: BindingInter
   }
 }
 
-async function probeScanner(kind: 'native' | 'virtual', deviceId: number | undefined, timeoutMs: number): Promise<string> {
-  const { createNobleScanner } = await import('../kiosk/radio/noble-scanner.js');
-  if (kind === 'virtual') {
-    const { createVirtualRadio } = await import('../kiosk/virtual-radio.js');
-    const radio = await createVirtualRadio({ clock: systemClock, seed: 1 });
-    try {
-      await radio.scanner.start();
-      await radio.scanner.stop();
-      return `simulated radio (virtual hci${radio.deviceId}, ${radio.scanner.name}) scanning`;
-    } finally {
-      await radio.scanner.close();
-      await radio.stop();
-    }
-  }
-  const scanner = createNobleScanner({ deviceId, socket: 'native', clock: systemClock, powerOnTimeoutMs: timeoutMs });
-  try {
-    await scanner.start();
-    await scanner.stop();
-    return `hci${deviceId ?? 0} powered on and scanning (${scanner.name})`;
-  } finally {
-    await scanner.close();
-  }
-}
-
 const radioCheck: DoctorCheck = {
   name: 'radio',
   description: 'the radio answers: the HCI adapter powers on and scans, the serial bridge completes its HELLO handshake, or the simulated radio scans',
@@ -178,9 +153,9 @@ const radioCheck: DoctorCheck = {
         case 'serial':
           return pass(await probeSerial(radio.serialPort, radio.baudRate, ctx.options.serialBinding));
         case 'virtual':
-          return pass(await probeScanner('virtual', undefined, timeoutMs));
         case 'hci':
-          return pass(await probeScanner('native', radio.hciDevice, timeoutMs));
+          if (!ctx.options.probeRadio) return fail(`no probe for the ${radio.adapter} radio in this build`, 'run the doctor from the waymark CLI');
+          return pass(await ctx.options.probeRadio(ctx.config(), timeoutMs));
       }
     } catch (err) {
       const fix = radio.adapter === 'serial'

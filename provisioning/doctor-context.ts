@@ -19,6 +19,11 @@ export interface DoctorOptions {
   clockToleranceS?: number;
   /** Serial binding for the serial radio check; default @serialport/bindings-cpp. */
   serialBinding?: BindingInterface;
+  /**
+   * Powers on the configured HCI (or simulated) radio and scans briefly; resolves with what
+   * it found, rejects with why not. The CLI passes the kiosk's radio adapters here.
+   */
+  probeRadio?: (config: KioskConfig, timeoutMs: number) => Promise<string>;
   /** How long the radio may take to answer, ms (default 8000). */
   radioTimeoutMs?: number;
   /** The local clock, ms (tests skew it). */

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { Wallet, type BaseWallet } from 'ethers';
 import { WaymarkError } from '../core/errors.js';
-import { kioskFiles, existingKeyFile } from './layout.js';
+import { kioskFiles, existingKeyFile } from '../core/data-dir.js';
 import { MIN_PASSPHRASE_LENGTH, publicKeyOf, resolvePassphrase, writeKeystore, writePlainKey, wipeFile, type PassphraseSource } from './keys.js';
 
 export interface InitKioskParameters {

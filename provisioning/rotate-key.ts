@@ -11,9 +11,9 @@ import { isKiosk } from '../contracts/actions/is-kiosk.js';
 import { revokeKiosk } from '../contracts/actions/revoke-kiosk.js';
 import type { ChainSession } from './chain-access.js';
 import { authorizeKioskWithCertificate, type AuthorizeResult } from './authorize.js';
-import { writeDeviceCertificate } from './certificate.js';
+import { writeDeviceCertificate } from '../contracts/device-certificate.js';
 import { writeIdentity, type KioskIdentity } from './init.js';
-import { existingKeyFile, kioskFiles } from './layout.js';
+import { existingKeyFile, kioskFiles } from '../core/data-dir.js';
 import { isKeystoreText, keyFileAddress, resolvePassphrase, wipeFile, writeKeystore, writePlainKey, MIN_PASSPHRASE_LENGTH, type PassphraseSource } from './keys.js';
 
 export interface RotateKeyParameters {

@@ -5,8 +5,8 @@ import { systemClock, ScaledClock } from '../../core/clock.js';
 import { WaymarkError } from '../../core/errors.js';
 import { SerialLink } from '../../firmware-bridge/link.js';
 import { loadNativeBinding } from '../../firmware-bridge/radio/serial-radio.js';
-import { SimulatedBoard } from '../../firmware-bridge/radio/simulated-board.js';
-import { formatAddress } from '../../firmware-bridge/sim/air.js';
+import { SimulatedBoard } from '../../sim/simulated-board.js';
+import { formatAddress } from '../../core/address.js';
 import { intFlag } from './demo.js';
 import { numberFlag } from './replay.js';
 

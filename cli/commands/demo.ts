@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
 import { WaymarkError } from '../../core/errors.js';
 import { createLogger, silentLogger } from '../../core/log.js';
-import { startDemo } from '../../kiosk/demo.js';
+import { startDemo } from '../../sim/demo.js';
 import { formatSummary } from './summary.js';
 import { numberFlag } from './replay.js';
 

@@ -13,7 +13,7 @@ import { ENV, DEFAULT_PATHS } from '../../core/paths.js';
 import { assertAddress } from '../../contracts/validate.js';
 import { openChain, readOperatorKey, resolveChainTarget, type ChainSession } from '../../provisioning/chain-access.js';
 import { initKiosk } from '../../provisioning/init.js';
-import { kioskFiles } from '../../provisioning/layout.js';
+import { kioskFiles } from '../../core/data-dir.js';
 import { geohashOf, parseVenueDescription, regionSignerFor, registerVenueAt } from '../../provisioning/venue.js';
 import { authorizeKioskWithCertificate, DEFAULT_CERTIFICATE_DAYS } from '../../provisioning/authorize.js';
 import { checkKioskConfig, writeKioskConfig } from '../../provisioning/config-file.js';
@@ -23,7 +23,7 @@ import { installService, SERVICE_DEFAULTS } from '../../provisioning/service.js'
 import { runBulk, BULK_COLUMNS, BULK_REQUIRED_COLUMNS } from '../../provisioning/bulk.js';
 import { rotateKioskKey } from '../../provisioning/rotate-key.js';
 import { decommissionKiosk } from '../../provisioning/decommission.js';
-import { readDeviceCertificate } from '../../provisioning/certificate.js';
+import { readDeviceCertificate } from '../../contracts/device-certificate.js';
 import { resolvePassphrase, MIN_PASSPHRASE_LENGTH, type PassphraseSource } from '../../provisioning/keys.js';
 
 type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;

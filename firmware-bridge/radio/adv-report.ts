@@ -3,10 +3,9 @@
  * them as the HCI guard checks HCI reports (RSSI range, AD structures, lengths): a bad report
  * is counted by reason and dropped, never passed on.
  */
-import { addressKindOf, adStructuresProblem } from '../../core/address.js';
+import { addressKindOf, adStructuresProblem, formatAddress } from '../../core/address.js';
 import type { AdvertisingReport } from '../../core/ports.js';
 import { LEGACY_ADV_DATA_MAX, ReportKind, type EventOf } from '../protocol/commands.js';
-import { formatAddress } from '../sim/air.js';
 
 /** Why a report was dropped; the names match the HCI guard's counters. */
 export type ReportDropReason = 'adMalformed' | 'rssiOutOfRange' | 'reportMalformed';

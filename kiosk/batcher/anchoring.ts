@@ -31,6 +31,8 @@ export interface AnchoringStatus {
   confirmations: number;
   batches: BatchCounts;
   waitingRecords: number;
+  /** Batches are not closed while the kiosk clock is not synchronized. */
+  heldForClock: boolean;
   sender: SenderStats;
 }
 
@@ -44,6 +46,7 @@ export class Anchoring {
   readonly #log: Logger;
   readonly #onTick = (now: number) => this.tick(now);
   #lastPrune = -Infinity;
+  #heldForClock = false;
   #final: AnchoringStatus | undefined;
 
   constructor(opts: AnchoringOptions) {
@@ -87,6 +90,15 @@ export class Anchoring {
   /** Close due batches at `now` (kiosk ms) and wake the sender; prune old leaves. */
   tick(now: number): number {
     try {
+      // a batch's from/to times are a claim on chain: none is closed on an unsynced clock
+      const sync = this.#kiosk.clock.syncStatus();
+      if (!sync.synced) {
+        if (!this.#heldForClock) this.#log.warn({ clock: sync }, 'clock not synchronized: batches held until it is');
+        this.#heldForClock = true;
+        return 0;
+      }
+      if (this.#heldForClock) this.#log.info('clock synchronized: batching again');
+      this.#heldForClock = false;
       const made = this.batcher.tick(now);
       if (made.length > 0) this.sender.wake();
       const retention = this.#kiosk.config.retention;
@@ -112,6 +124,7 @@ export class Anchoring {
       confirmations: this.#kiosk.config.chain.confirmations,
       batches: this.store.counts(),
       waitingRecords: this.batcher.due(this.#kiosk.clock.now()).waiting,
+      heldForClock: this.#heldForClock,
       sender: this.sender.stats(),
     };
   }

@@ -1,5 +1,5 @@
 /**
- * Anchoring for `waymark kiosk start`: on when the config names the node, the registry, the
+ * Anchoring for the kiosk daemon: on when the config names the node, the registry, the
  * venue and a key file; the key is loaded, the venue and the kiosk's authorization are
  * checked on chain (a reachable node that refuses them stops the start with a clear
  * error), and the outbox starts. Otherwise it logs that anchoring is off.
@@ -12,7 +12,7 @@ import { connectProvider, registryClient } from '../../contracts/client.js';
 import { getVenue } from '../../contracts/actions/get-venue.js';
 import { isKiosk } from '../../contracts/actions/is-kiosk.js';
 import { AttestationStore } from '../checkin/records.js';
-import { Anchoring } from './anchoring.js';
+import { Anchoring, type AnchoringOptions } from './anchoring.js';
 import { attestationRecordSource } from './attestation-source.js';
 import { loadKioskKey, type KioskKey } from './kiosk-key.js';
 import { createOutboxChain, probeChainId } from './outbox-chain.js';
@@ -31,7 +31,17 @@ export async function loadConfiguredKioskKey(config: Kiosk['config'], env?: Node
   return loadKioskKey({ keyFile, passphraseFile: config.chain.passphraseFile, env });
 }
 
-export async function startKioskAnchoring(kiosk: Kiosk, opts: { env?: NodeJS.ProcessEnv; key?: KioskKey } = {}): Promise<Anchoring | undefined> {
+export interface KioskAnchoringOptions {
+  env?: NodeJS.ProcessEnv;
+  /** The kiosk key, when the caller has it already (else it is loaded from chain.keyFile). */
+  key?: KioskKey;
+  /** How often the chain client polls the node, ms (ethers' default 4000). */
+  pollingIntervalMs?: number;
+  /** Sender tuning (the demo's fast chain). */
+  sender?: AnchoringOptions['sender'];
+}
+
+export async function startKioskAnchoring(kiosk: Kiosk, opts: KioskAnchoringOptions = {}): Promise<Anchoring | undefined> {
   const { chain } = kiosk.config;
   const log = kiosk.log;
   const keyFile = kioskKeyFile(kiosk.config);
@@ -39,7 +49,7 @@ export async function startKioskAnchoring(kiosk: Kiosk, opts: { env?: NodeJS.Pro
     chain.rpcUrl ? undefined : 'chain.rpcUrl',
     chain.registry ? undefined : 'chain.registry',
     chain.venueId ? undefined : 'chain.venueId',
-    existsSync(keyFile) ? undefined : `chain.keyFile (${keyFile})`,
+    opts.key || existsSync(keyFile) ? undefined : `chain.keyFile (${keyFile})`,
   ].filter(Boolean);
   if (missing.length > 0) {
     log.info({ missing }, 'anchoring is off (no chain configured); records stay local');
@@ -50,9 +60,10 @@ export async function startKioskAnchoring(kiosk: Kiosk, opts: { env?: NodeJS.Pro
   await preflight(chain.rpcUrl!, chain.registry!, chain.venueId!, key.address, chain.chainId, log);
   const anchoring = new Anchoring({
     kiosk,
-    chain: createOutboxChain({ rpcUrl: chain.rpcUrl!, registry: chain.registry!, key: key.privateKey, chainId: chain.chainId }),
+    chain: createOutboxChain({ rpcUrl: chain.rpcUrl!, registry: chain.registry!, key: key.privateKey, chainId: chain.chainId, pollingIntervalMs: opts.pollingIntervalMs }),
     venueId: chain.venueId!,
     extraSources: [attestationRecordSource(new AttestationStore(kiosk.database))],
+    sender: opts.sender,
   });
   await anchoring.start();
   return anchoring;

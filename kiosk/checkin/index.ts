@@ -5,6 +5,6 @@
 export * from './attestation-signer.js';
 export * from './tokens.js';
 export * from './records.js';
-export * from './clock-guard.js';
+export * from '../clock-guard.js';
 export * from './service.js';
 export * from './tap.js';

@@ -13,7 +13,7 @@ import type { PresenceKind, SignedCheckinAttestation } from '../../beacon/visito
 import { AttestationSigner, type KioskKey } from './attestation-signer.js';
 import { CheckinTokenIssuer, type IssuedCheckinToken } from './tokens.js';
 import { AttestationStore, type TokenUse } from './records.js';
-import { ClockGuard, type ChainHealth, type ClockGuardStatus } from './clock-guard.js';
+import { ClockGuard, type ChainHealth, type ClockGuardStatus } from '../clock-guard.js';
 
 export type CheckinSettings = KioskConfig['checkin'];
 

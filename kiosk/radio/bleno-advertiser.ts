@@ -9,14 +9,15 @@ import type { EventEmitter } from 'node:events';
 import { WaymarkError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import type { Advertiser, AdvertiserEvents, RadioState } from '../../core/ports.js';
-import { type GuardedHciSocket } from '../../firmware-bridge/sim/hci-guard.js';
-import { evictLibrary, guardedSocketClass, installHciSocket } from '../../firmware-bridge/sim/inject.js';
-import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type HciInternals, whenPoweredOn } from './noble-internals.js';
+import { type GuardedHciSocket } from './hci/guard.js';
+import { evictLibrary, guardedSocketClass, installHciSocket, socketChoiceName, type HciSocketChoice } from './hci/socket.js';
+import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type HciInternals, whenPoweredOn } from './ble-compat.js';
 
 export interface BlenoAdvertiserOptions {
   /** HCI device number; default BLENO_HCI_DEVICE_ID, else the first device that is up. */
   deviceId?: number;
-  socket?: 'native' | 'virtual';
+  /** 'native' (default): the kernel's HCI socket; or another socket class of its API. */
+  socket?: HciSocketChoice;
   powerOnTimeoutMs?: number;
   devicePollMs?: number;
   /** GAP Device Name (0x2A00) the GATT server shows a connected central; default 'Waymark' (bleno would show the hostname). */
@@ -161,7 +162,7 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
       bleno = here('@abandonware/bleno') as BlenoInstance;
       evictLibrary('bleno');
     } catch (err) {
-      throw unavailable(kind, opts.deviceId, err);
+      throw unavailable(socketChoiceName(kind), opts.deviceId, err);
     }
     this.#bleno = bleno;
     const hci = bleno._bindings._hci;
@@ -174,10 +175,10 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
           () => bleno.on('stateChange', this.#onStateChange)));
     } catch (err) {
       this.#poll.stop();
-      throw unavailable(kind, opts.deviceId, err);
+      throw unavailable(socketChoiceName(kind), opts.deviceId, err);
     }
     const devId = this.#socket.boundDevId ?? opts.deviceId ?? 0;
-    this.name = kind === 'virtual' ? `bleno/hci-socket(virtual hci${devId})` : `bleno/hci-socket(hci${devId})`;
+    this.name = kind === 'native' ? `bleno/hci-socket(hci${devId})` : `bleno/hci-socket(${socketChoiceName(kind)} hci${devId})`;
     bleno.on('accept', this.#onAccept);
     bleno.on('disconnect', this.#onDisconnect);
     bleno.on('mtuChange', this.#onMtu);

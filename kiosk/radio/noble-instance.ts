@@ -5,9 +5,9 @@
  */
 import { createRequire } from 'node:module';
 import { WaymarkError } from '../../core/errors.js';
-import type { GuardedHciSocket } from '../../firmware-bridge/sim/hci-guard.js';
-import { guardedSocketClass, installHciSocket } from '../../firmware-bridge/sim/inject.js';
-import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type NobleInstance } from './noble-internals.js';
+import type { GuardedHciSocket } from './hci/guard.js';
+import { guardedSocketClass, installHciSocket, socketChoiceName, type HciSocketChoice } from './hci/socket.js';
+import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type NobleInstance } from './ble-compat.js';
 
 const here = createRequire(import.meta.url);
 
@@ -20,7 +20,7 @@ export interface OpenNoble {
   devId: number;
 }
 
-export function openNoble(opts: { kind: 'native' | 'virtual'; deviceId?: number; devicePollMs?: number }): OpenNoble {
+export function openNoble(opts: { kind: HciSocketChoice; deviceId?: number; devicePollMs?: number }): OpenNoble {
   const { kind, deviceId } = opts;
   // share the adapter with bleno (noble reads this per event)
   process.env.NOBLE_MULTI_ROLE ??= '1';
@@ -30,7 +30,7 @@ export function openNoble(opts: { kind: 'native' | 'virtual'; deviceId?: number;
     const makeNoble = here('@abandonware/noble/with-custom-binding') as (o: object) => NobleInstance;
     noble = makeNoble(deviceId === undefined ? {} : { deviceId });
   } catch (err) {
-    throw radioUnavailable(kind, deviceId, err);
+    throw radioUnavailable(socketChoiceName(kind), deviceId, err);
   }
   const hci = noble._bindings?._hci;
   if (!hci || !noble._bindings._gap) {
@@ -44,7 +44,7 @@ export function openNoble(opts: { kind: 'native' | 'virtual'; deviceId?: number;
     removeProcessListeners = captureProcessListeners(() => void noble.state);
   } catch (err) {
     poll.stop();
-    throw radioUnavailable(kind, deviceId, err);
+    throw radioUnavailable(socketChoiceName(kind), deviceId, err);
   }
   return { noble, socket, poll, removeProcessListeners, devId: socket.boundDevId ?? deviceId ?? 0 };
 }

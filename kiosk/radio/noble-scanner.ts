@@ -5,6 +5,7 @@
  */
 import { addressKindOf } from '../../core/address.js';
 import { openNoble } from './noble-instance.js';
+import { socketChoiceName, type HciSocketChoice } from './hci/socket.js';
 import { WaymarkError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
 import type {
@@ -15,19 +16,19 @@ import type {
   ScannerEvents,
   ScannerStats,
 } from '../../core/ports.js';
-import { type GuardedHciSocket, type HciGuardCounters } from '../../firmware-bridge/sim/hci-guard.js';
+import { type GuardedHciSocket, type HciGuardCounters } from './hci/guard.js';
 import {
   type DevicePoll,
   type NobleInstance,
   type NoblePeripheral,
   whenPoweredOn,
-} from './noble-internals.js';
+} from './ble-compat.js';
 
 export interface NobleScannerOptions {
   /** HCI device number (hci0 = 0); default NOBLE_HCI_DEVICE_ID, else the first device that is up. */
   deviceId?: number;
-  /** 'native' (default): the kernel's HCI socket; 'virtual': a controller registered in the virtual hub. */
-  socket?: 'native' | 'virtual';
+  /** 'native' (default): the kernel's HCI socket; or another socket class of its API (the simulator's virtual controller). */
+  socket?: HciSocketChoice;
   clock: Clock;
   /** Wait before scanning is restarted after something else stopped it (default 100 ms). */
   restartDelayMs?: number;
@@ -124,7 +125,7 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     this.#poll = opened.poll;
     this.#removeProcessListeners = opened.removeProcessListeners;
     const devId = opened.devId;
-    this.name = kind === 'virtual' ? `noble/hci-socket(virtual hci${devId})` : `noble/hci-socket(hci${devId})`;
+    this.name = kind === 'native' ? `noble/hci-socket(hci${devId})` : `noble/hci-socket(${socketChoiceName(kind)} hci${devId})`;
 
     noble.on('stateChange', this.#onStateChange);
     noble.on('scanStart', this.#onScanStart);

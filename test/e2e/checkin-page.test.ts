@@ -7,7 +7,7 @@ import t from 'tap';
 import { join } from 'node:path';
 import { statSync, existsSync } from 'node:fs';
 import { chromium } from 'playwright-core';
-import { startDemo } from '../../kiosk/demo.js';
+import { startDemo } from '../../sim/demo.js';
 import { checkInOverHttp } from '../../beacon/visitor/client.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';

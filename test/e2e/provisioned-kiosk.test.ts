@@ -17,8 +17,8 @@ import { registryClient } from '../../contracts/client.js';
 import { nextSeq } from '../../contracts/actions/next-seq.js';
 import { batchRoot } from '../../contracts/actions/batch-root.js';
 import { commitBatch } from '../../contracts/actions/commit-batch.js';
-import { kioskFiles } from '../../provisioning/layout.js';
-import { verifyDeviceCertificate } from '../../provisioning/certificate.js';
+import { kioskFiles } from '../../core/data-dir.js';
+import { verifyDeviceCertificate } from '../../contracts/device-certificate.js';
 import { startProvisioningChain, cliJson, IN_REGION, type ProvisioningChain } from '../provisioning/chain.js';
 
 function freePort(): Promise<number> {

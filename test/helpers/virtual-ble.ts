@@ -5,10 +5,11 @@
 import type { Test } from 'tap';
 import { WaymarkError } from '../../core/errors.js';
 import type { TapCheckinRequest } from '../../core/ports.js';
-import { defaultHciHub } from '../../firmware-bridge/sim/hci-hub.js';
+import { defaultHciHub } from '../../sim/hci-hub.js';
 import { createBlenoPeripheral } from '../../kiosk/radio/bleno-advertiser.js';
 import { checkinServiceAd, startGattCheckin, type GattCheckinOptions, type TapOutcome } from '../../kiosk/radio/gatt-checkin.js';
-import { createPhoneTapClient } from '../../kiosk/radio/phone-tap.js';
+import { createPhoneTapClient } from '../../sim/phone-tap.js';
+import { VirtualHciSocket } from '../../sim/hci-socket.js';
 
 /** Flags (LE General Discoverable, no BR/EDR), then 16-bit Service Data 0xFEAA with 4 bytes: a stand-in beacon. */
 const BEACON_AD = Uint8Array.from([0x02, 0x01, 0x06, 0x07, 0x16, 0xaa, 0xfe, 0xde, 0xad, 0xbe, 0xef]);
@@ -36,7 +37,7 @@ export async function kioskAndPhone(t: Test, opts: Partial<GattCheckinOptions> =
   const kioskController = defaultHciHub.add(kioskId);
   const phoneController = defaultHciHub.add(phoneId);
   const requests: TapCheckinRequest[] = [];
-  const peripheral = createBlenoPeripheral({ socket: 'virtual', deviceId: kioskId });
+  const peripheral = createBlenoPeripheral({ socket: VirtualHciSocket, deviceId: kioskId });
   const checkin = await startGattCheckin(peripheral, {
     rssiSamples: 4,
     rssiWindowMs: 150,
@@ -51,7 +52,7 @@ export async function kioskAndPhone(t: Test, opts: Partial<GattCheckinOptions> =
   checkin.on('tap', (o) => outcomes.push(o));
   await peripheral.setData(BEACON_AD, checkinServiceAd());
   await peripheral.start(100);
-  const phone = createPhoneTapClient({ socket: 'virtual', deviceId: phoneId });
+  const phone = createPhoneTapClient({ socket: VirtualHciSocket, deviceId: phoneId });
   // the air: every controller hears every other one's advertising every 20 ms
   const air = setInterval(() => defaultHciHub.exchange(Date.now()), 20);
   t.teardown(async () => {

@@ -6,11 +6,12 @@
 import t from 'tap';
 import { ManualClock } from '../../core/clock.js';
 import type { AdvertisingReport } from '../../core/ports.js';
-import { defaultHciHub } from '../../firmware-bridge/sim/hci-hub.js';
+import { defaultHciHub } from '../../sim/hci-hub.js';
 import { createBlenoAdvertiser } from '../../kiosk/radio/bleno-advertiser.js';
 import { createNobleScanner } from '../../kiosk/radio/noble-scanner.js';
 import { BeaconBroadcaster } from '../../kiosk/beacon-broadcaster.js';
 import { KioskBeacon, BeaconAssembler, BEACON_SERVICE_UUID, fromHex, toHex } from '../../beacon/index.js';
+import { VirtualHciSocket } from '../../sim/hci-socket.js';
 
 const SECRET = fromHex('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60');
 const T0 = Date.UTC(2026, 7, 1, 10, 0, 3);
@@ -20,8 +21,8 @@ t.test('bleno advertiser -> virtual air -> noble scanner -> verifier: valid; any
   const kioskCtl = defaultHciHub.add(60);
   defaultHciHub.add(61);
   const clock = new ManualClock(T0);
-  const advertiser = createBlenoAdvertiser({ socket: 'virtual', deviceId: 60 });
-  const phone = createNobleScanner({ socket: 'virtual', deviceId: 61, clock });
+  const advertiser = createBlenoAdvertiser({ socket: VirtualHciSocket, deviceId: 60 });
+  const phone = createNobleScanner({ socket: VirtualHciSocket, deviceId: 61, clock });
   const beacon = new KioskBeacon({ secretKey: SECRET, geohash: 'u4pruydqq' });
   const broadcaster = new BeaconBroadcaster({ advertiser, beacon, clock, intervalMs: 100, pageDwellMs: 20 });
   t.teardown(async () => {

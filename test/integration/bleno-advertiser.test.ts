@@ -1,9 +1,10 @@
 import t from 'tap';
 import { ManualClock } from '../../core/clock.js';
 import type { AdvertisingReport } from '../../core/ports.js';
-import { defaultHciHub } from '../../firmware-bridge/sim/hci-hub.js';
+import { defaultHciHub } from '../../sim/hci-hub.js';
 import { createBlenoAdvertiser } from '../../kiosk/radio/bleno-advertiser.js';
 import { createNobleScanner } from '../../kiosk/radio/noble-scanner.js';
+import { VirtualHciSocket } from '../../sim/hci-socket.js';
 
 /** Flags, then Service Data 0xFEAA with 4 bytes. */
 const ADV = Uint8Array.from([0x02, 0x01, 0x06, 0x07, 0x16, 0xaa, 0xfe, 0xde, 0xad, 0xbe, 0xef]);
@@ -13,8 +14,8 @@ const SCAN_RSP = Uint8Array.from([0x08, 0x09, ...Buffer.from('Waymark')]);
 t.test('what bleno advertises appears on the controller and is heard by a kiosk next door', async (t) => {
   const tx = defaultHciHub.add(40);
   const rx = defaultHciHub.add(41);
-  const advertiser = createBlenoAdvertiser({ socket: 'virtual', deviceId: 40 });
-  const scanner = createNobleScanner({ socket: 'virtual', deviceId: 41, clock: new ManualClock() });
+  const advertiser = createBlenoAdvertiser({ socket: VirtualHciSocket, deviceId: 40 });
+  const scanner = createNobleScanner({ socket: VirtualHciSocket, deviceId: 41, clock: new ManualClock() });
   t.teardown(async () => {
     await advertiser.close();
     await scanner.close();
@@ -58,7 +59,7 @@ t.test('what bleno advertises appears on the controller and is heard by a kiosk 
 
 t.test('payloads over 31 bytes are refused before bleno sees them', async (t) => {
   defaultHciHub.add(42);
-  const advertiser = createBlenoAdvertiser({ socket: 'virtual', deviceId: 42 });
+  const advertiser = createBlenoAdvertiser({ socket: VirtualHciSocket, deviceId: 42 });
   t.teardown(async () => {
     await advertiser.close();
     defaultHciHub.remove(42);

@@ -1,6 +1,6 @@
 /** The signed beacon frame is also readable from a GATT characteristic (real bleno server, real noble client). */
 import t from 'tap';
-import { formatAddress } from '../../firmware-bridge/sim/air.js';
+import { formatAddress } from '../../sim/air.js';
 import { KioskBeacon, BEACON_GATT_FRAME_CHARACTERISTIC_UUID, BEACON_GATT_SERVICE_UUID, fromHex, verifyBeaconFrame } from '../../beacon/index.js';
 import { kioskAndPhone } from '../helpers/virtual-ble.js';
 

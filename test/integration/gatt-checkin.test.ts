@@ -1,9 +1,10 @@
 import t from 'tap';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
-import { defaultHciHub } from '../../firmware-bridge/sim/hci-hub.js';
+import { defaultHciHub } from '../../sim/hci-hub.js';
 import { COMMITMENT_CHARACTERISTIC_UUID, checkinServiceAd } from '../../kiosk/radio/gatt-checkin.js';
-import { createPhoneTapClient } from '../../kiosk/radio/phone-tap.js';
+import { createPhoneTapClient } from '../../sim/phone-tap.js';
 import { ANSWER_LENGTH, attestationFor, freshDevId, kioskAndPhone } from '../helpers/virtual-ble.js';
+import { VirtualHciSocket } from '../../sim/hci-socket.js';
 
 const visitor = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
 
@@ -113,7 +114,7 @@ t.test('two phones tapping at once are served one after the other', async (t) =>
   const { kioskId, phoneId, phone, checkin } = await kioskAndPhone(t);
   const secondId = freshDevId();
   defaultHciHub.add(secondId);
-  const second = createPhoneTapClient({ socket: 'virtual', deviceId: secondId });
+  const second = createPhoneTapClient({ socket: VirtualHciSocket, deviceId: secondId });
   t.teardown(async () => {
     await second.close();
     defaultHciHub.remove(secondId);

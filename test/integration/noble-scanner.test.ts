@@ -2,10 +2,10 @@ import t, { type Test } from 'tap';
 import { ManualClock } from '../../core/clock.js';
 import { isWaymarkError } from '../../core/errors.js';
 import type { AdvertisingReport } from '../../core/ports.js';
-import { AdvEventType, parseAddress, type AirPacket } from '../../firmware-bridge/sim/air.js';
-import { defaultHciHub } from '../../firmware-bridge/sim/hci-hub.js';
-import { leAdvertisingReportEvent } from '../../firmware-bridge/sim/hci-packets.js';
-import { VirtualHciSocket } from '../../firmware-bridge/sim/hci-socket.js';
+import { AdvEventType, parseAddress, type AirPacket } from '../../sim/air.js';
+import { defaultHciHub } from '../../sim/hci-hub.js';
+import { leAdvertisingReportEvent } from '../../kiosk/radio/hci/packets.js';
+import { VirtualHciSocket } from '../../sim/hci-socket.js';
 import { createNobleScanner, type NobleScanner } from '../../kiosk/radio/noble-scanner.js';
 
 const clock = new ManualClock(Date.UTC(2026, 4, 1, 12));
@@ -15,7 +15,7 @@ let nextDevId = 10;
 async function scannerOnVirtualController(t: Test) {
   const devId = nextDevId++;
   const controller = defaultHciHub.add(devId);
-  const scanner = createNobleScanner({ socket: 'virtual', deviceId: devId, clock, restartDelayMs: 10 });
+  const scanner = createNobleScanner({ socket: VirtualHciSocket, deviceId: devId, clock, restartDelayMs: 10 });
   t.teardown(async () => {
     await scanner.close();
     defaultHciHub.remove(devId);
@@ -163,7 +163,7 @@ t.test('malformed events, bad AD and absurd RSSI are counted and dropped; good o
 t.test('a device id with no controller is WAYMARK_ERR_RADIO_UNAVAILABLE', async (t) => {
   const exitBefore = process.listenerCount('exit');
   try {
-    createNobleScanner({ socket: 'virtual', deviceId: 999, clock });
+    createNobleScanner({ socket: VirtualHciSocket, deviceId: 999, clock });
     t.fail('should throw');
   } catch (err) {
     t.ok(isWaymarkError(err, 'WAYMARK_ERR_RADIO_UNAVAILABLE'));
@@ -189,7 +189,7 @@ t.test('close() detaches from the controller and removes the process handlers', 
   const controller = defaultHciHub.add(devId);
   t.teardown(() => void defaultHciHub.remove(devId));
   const exitBefore = process.listenerCount('exit');
-  const scanner = createNobleScanner({ socket: 'virtual', deviceId: devId, clock });
+  const scanner = createNobleScanner({ socket: VirtualHciSocket, deviceId: devId, clock });
   await scanner.start();
   t.equal(controller.hostCount, 1);
   await scanner.close();

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { Wallet, type JsonRpcProvider } from 'ethers';
-import { startEmbeddedChain, type EmbeddedChain } from '../../kiosk/embedded-chain.js';
+import { startEmbeddedChain, type EmbeddedChain } from '../../sim/dev-chain.js';
 import { ANVIL_DEV_KEYS } from '../../contracts/anvil.js';
 import { connectProvider, registryClient, registryContract } from '../../contracts/client.js';
 import { authorizeKiosk } from '../../contracts/actions/authorize-kiosk.js';

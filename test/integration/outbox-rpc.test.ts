@@ -125,6 +125,6 @@ t.test('commits the chain refuses get clear errors and are never sent', async (t
 });
 
 t.test('the dev chain set-up refuses an invalid geohash', async (t) => {
-  const { startEmbeddedChain } = await import('../../kiosk/embedded-chain.js');
+  const { startEmbeddedChain } = await import('../../sim/dev-chain.js');
   await t.rejects(startEmbeddedChain({ rpcUrl: chain.rpcUrl, geohash: 'u4pr-aio!' }), { code: 'WAYMARK_ERR_GEOHASH_INVALID' });
 });

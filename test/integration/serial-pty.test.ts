@@ -9,8 +9,8 @@ import { readlinkSync } from 'node:fs';
 import { systemClock } from '../../core/clock.js';
 import type { AdvertisingReport, RadioState } from '../../core/ports.js';
 import { createSerialRadio, type SerialTap } from '../../firmware-bridge/radio/serial-radio.js';
-import { SimulatedBoard } from '../../firmware-bridge/radio/simulated-board.js';
-import { AdvEventType, parseAddress, type AirPacket } from '../../firmware-bridge/sim/air.js';
+import { SimulatedBoard } from '../../sim/simulated-board.js';
+import { AdvEventType, parseAddress, type AirPacket } from '../../sim/air.js';
 
 async function until(what: string, predicate: () => boolean, limitMs = 10_000): Promise<void> {
   const end = Date.now() + limitMs;

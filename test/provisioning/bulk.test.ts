@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isKiosk } from '../../contracts/actions/is-kiosk.js';
 import { getVenue } from '../../contracts/actions/get-venue.js';
-import { kioskFiles } from '../../provisioning/layout.js';
+import { kioskFiles } from '../../core/data-dir.js';
 import { cli } from '../helpers/cli.js';
 import { startProvisioningChain, cliJson, IN_REGION, LONDON, type ProvisioningChain } from './chain.js';
 

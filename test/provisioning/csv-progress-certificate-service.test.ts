@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { parseCsv, parseCsvRecords } from '../../provisioning/csv.js';
 import { ProgressBar } from '../../provisioning/progress.js';
-import { signDeviceCertificate, verifyDeviceCertificate, assertDeviceCertificate, certificateDigest, type StoredDeviceCertificate } from '../../provisioning/certificate.js';
+import { signDeviceCertificate, verifyDeviceCertificate, assertDeviceCertificate, certificateDigest, type StoredDeviceCertificate } from '../../contracts/device-certificate.js';
 import { renderServiceUnit, installService } from '../../provisioning/service.js';
 import { REPO, cli } from '../helpers/cli.js';
 

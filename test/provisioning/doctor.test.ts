@@ -3,10 +3,10 @@ import { readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { revokeKiosk } from '../../contracts/actions/revoke-kiosk.js';
 import { registryClient } from '../../contracts/client.js';
-import { kioskFiles } from '../../provisioning/layout.js';
+import { kioskFiles } from '../../core/data-dir.js';
 import { runDoctor } from '../../provisioning/doctor.js';
-import { SimulatedFirmware, firmwareBinding } from '../../firmware-bridge/sim/firmware.js';
-import { MockBinding } from '../../firmware-bridge/sim/mock-binding.js';
+import { SimulatedFirmware, firmwareBinding } from '../../sim/firmware.js';
+import { MockBinding } from '../../sim/mock-binding.js';
 import { cli } from '../helpers/cli.js';
 import { startProvisioningChain, cliJson, registerTestVenue, provisionKiosk, type ProvisioningChain } from './chain.js';
 

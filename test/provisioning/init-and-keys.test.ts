@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Wallet, SigningKey } from 'ethers';
 import { cli } from '../helpers/cli.js';
 import { readKeyFile, resolvePassphrase, keyFileAddress, wipeFile } from '../../provisioning/keys.js';
-import { kioskFiles } from '../../provisioning/layout.js';
+import { kioskFiles } from '../../core/data-dir.js';
 
 const PASS = 'correct horse battery';
 

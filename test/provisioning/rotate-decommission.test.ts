@@ -2,7 +2,7 @@ import t from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isKiosk } from '../../contracts/actions/is-kiosk.js';
-import { kioskFiles } from '../../provisioning/layout.js';
+import { kioskFiles } from '../../core/data-dir.js';
 import { cli } from '../helpers/cli.js';
 import { startProvisioningChain, cliJson, registerTestVenue, provisionKiosk, type ProvisioningChain } from './chain.js';
 

@@ -2,9 +2,9 @@ import t, { type Test } from 'tap';
 import { isWaymarkError, type WaymarkError } from '../../../core/errors.js';
 import { SerialLink } from '../../../firmware-bridge/link.js';
 import { AdvMode, Capability, DEVICE_ERRORS, TapKind, type EventOf } from '../../../firmware-bridge/protocol/commands.js';
-import { AdvEventType, parseAddress, type AirPacket } from '../../../firmware-bridge/sim/air.js';
-import { firmwareBinding, SimulatedFirmware, type SimulatedFirmwareOptions } from '../../../firmware-bridge/sim/firmware.js';
-import { MockBinding, type MockPortBinding, type OpenOptions } from '../../../firmware-bridge/sim/mock-binding.js';
+import { AdvEventType, parseAddress, type AirPacket } from '../../../sim/air.js';
+import { firmwareBinding, SimulatedFirmware, type SimulatedFirmwareOptions } from '../../../sim/firmware.js';
+import { MockBinding, type MockPortBinding, type OpenOptions } from '../../../sim/mock-binding.js';
 
 // HELLO request, seq 1, versions 1..1 (test/vectors/serial-frames.json "hello-request"):
 // decoded 01 01 01 00 01 02 00 | 01 01 | ca 68

@@ -11,9 +11,9 @@ import { KioskBeacon } from '../../../beacon/kiosk-beacon.js';
 import { createSerialRadio, type SerialRadio, type SerialRadioOptions, type SerialTap } from '../../../firmware-bridge/radio/serial-radio.js';
 import { AdvMode, Capability, decodeRequest, encodeEvent, EVENTS, TapKind } from '../../../firmware-bridge/protocol/commands.js';
 import { encodeFrame, FrameType } from '../../../firmware-bridge/protocol/frame.js';
-import { AdvEventType, parseAddress, type AirPacket } from '../../../firmware-bridge/sim/air.js';
-import { firmwareBinding, FULL_SIM_CAPABILITIES, SimulatedFirmware, type SimulatedFirmwareOptions } from '../../../firmware-bridge/sim/firmware.js';
-import { MockBinding } from '../../../firmware-bridge/sim/mock-binding.js';
+import { AdvEventType, parseAddress, type AirPacket } from '../../../sim/air.js';
+import { firmwareBinding, FULL_SIM_CAPABILITIES, SimulatedFirmware, type SimulatedFirmwareOptions } from '../../../sim/firmware.js';
+import { MockBinding } from '../../../sim/mock-binding.js';
 
 let n = 0;
 async function setup(t: Test, fw: SimulatedFirmwareOptions = {}, opts: Partial<SerialRadioOptions> = {}) {

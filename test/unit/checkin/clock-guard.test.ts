@@ -5,7 +5,7 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { ManualClock } from '../../../core/clock.js';
-import { ClockGuard, chainTimeProbe, systemSyncProbe, type ChainHealth } from '../../../kiosk/checkin/clock-guard.js';
+import { ClockGuard, chainTimeProbe, systemSyncProbe, type ChainHealth } from '../../../kiosk/clock-guard.js';
 import { makeService } from './helpers.js';
 
 const NOW = Date.UTC(2026, 4, 1, 12);

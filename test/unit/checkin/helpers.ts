@@ -5,7 +5,7 @@ import { ManualClock } from '../../../core/clock.js';
 import { parseConfig, type KioskConfigInput } from '../../../core/config.js';
 import { openDatabase } from '../../../kiosk/store/database.js';
 import { CheckinService } from '../../../kiosk/checkin/service.js';
-import type { ClockGuard } from '../../../kiosk/checkin/clock-guard.js';
+import type { ClockGuard } from '../../../kiosk/clock-guard.js';
 
 export const KIOSK_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'; // anvil dev key #1
 export const REGISTRY = '0x5FbDB2315678afecb367f032d93F642f64180aa3';

@@ -2,12 +2,13 @@ import t from 'tap';
 import { readFile, writeFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isWaymarkError } from '../../../core/errors.js';
-import { AdvEventType, parseAddress, type AirPacket } from '../../../firmware-bridge/sim/air.js';
+import { AdvEventType, encodeAdvertisingReportEvent, parseAddress, type AirPacket } from '../../../sim/air.js';
 import {
-  BTSNOOP_EPOCH_OFFSET_US, BtsnoopWriter, decodeAdvertisingReports, encodeAdvertisingReportEvent, encodeBtsnoopHeader,
+  BTSNOOP_EPOCH_OFFSET_US, BtsnoopWriter, encodeBtsnoopHeader,
   encodeBtsnoopRecord, parseBtsnoop, readBtsnoop, type BtsnoopRecord,
-} from '../../../firmware-bridge/sim/btsnoop.js';
-import { VirtualVenue } from '../../../firmware-bridge/sim/venue.js';
+} from '../../../kiosk/radio/hci/btsnoop.js';
+import { decodeAdvertisingReports } from '../../../kiosk/radio/hci/adv-reports.js';
+import { VirtualVenue } from '../../../sim/venue.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 const fromHex = (s: string) => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));

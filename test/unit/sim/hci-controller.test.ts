@@ -1,8 +1,8 @@
 import t from 'tap';
-import { AdvEventType, parseAddress, type AirPacket } from '../../../firmware-bridge/sim/air.js';
-import { VirtualHciController, type HciHostLink } from '../../../firmware-bridge/sim/hci-controller.js';
-import { VirtualHciHub } from '../../../firmware-bridge/sim/hci-hub.js';
-import { virtualHciSocketClass } from '../../../firmware-bridge/sim/hci-socket.js';
+import { AdvEventType, parseAddress, type AirPacket } from '../../../sim/air.js';
+import { VirtualHciController, type HciHostLink } from '../../../sim/hci-controller.js';
+import { VirtualHciHub } from '../../../sim/hci-hub.js';
+import { virtualHciSocketClass } from '../../../sim/hci-socket.js';
 
 /** A host that records what the controller sends it, synchronously. */
 function recordingHost(accepts: (p: Uint8Array) => boolean = () => true) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { SimRandom, seedFrom } from '../../../firmware-bridge/sim/rng.js';
+import { SimRandom, seedFrom } from '../../../sim/rng.js';
 
 const N = 100_000;
 

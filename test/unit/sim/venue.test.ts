@@ -1,6 +1,6 @@
 import t from 'tap';
-import { AdvEventType, formatAddress, type AirPacket } from '../../../firmware-bridge/sim/air.js';
-import { DEFAULT_VENUE_START_MS, VirtualVenue, type VirtualVenueOptions } from '../../../firmware-bridge/sim/venue.js';
+import { AdvEventType, formatAddress, type AirPacket } from '../../../sim/air.js';
+import { DEFAULT_VENUE_START_MS, VirtualVenue, type VirtualVenueOptions } from '../../../sim/venue.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;

@@ -24,10 +24,10 @@ import {
   type EventOf,
   type RequestOf,
   type ResponseOf,
-} from '../protocol/commands.js';
-import { FrameType, MAX_PAYLOAD_LENGTH, PROTOCOL_VERSION, type Frame } from '../protocol/frame.js';
-import { FrameParser } from '../protocol/parser.js';
-import { FrameWriter } from '../protocol/writer.js';
+} from '../firmware-bridge/protocol/commands.js';
+import { FrameType, MAX_PAYLOAD_LENGTH, PROTOCOL_VERSION, type Frame } from '../firmware-bridge/protocol/frame.js';
+import { FrameParser } from '../firmware-bridge/protocol/parser.js';
+import { FrameWriter } from '../firmware-bridge/protocol/writer.js';
 import type { AirPacket } from './air.js';
 
 export interface SimulatedFirmwareOptions {

@@ -1,14 +1,16 @@
 /**
- * The clock guard: a Raspberry Pi has no real-time clock, so the kiosk signs nothing with
- * a time in it until its clock is known to be right — systemd reports NTP sync, or the
- * chain's latest block time agrees with it within a tolerance.
+ * The clock guard, the kiosk's one clock truth: a Raspberry Pi has no real-time clock, so
+ * the kiosk signs nothing with a time in it until its clock is known to be right — systemd
+ * reports NTP sync, or the chain's latest block time agrees with it within a tolerance. The
+ * guard is itself a Clock: the daemon hands it to every part (beacons, check-ins, batches),
+ * so they all read the same sync status.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { WaymarkError } from '../../core/errors.js';
-import type { Clock, ClockSyncSource, ClockSyncStatus } from '../../core/clock.js';
-import type { Chain } from '../../core/ports.js';
-import { silentLogger, type Logger } from '../../core/log.js';
+import { WaymarkError } from '../core/errors.js';
+import type { Clock, ClockSyncSource, ClockSyncStatus } from '../core/clock.js';
+import type { Chain } from '../core/ports.js';
+import { silentLogger, type Logger } from '../core/log.js';
 
 /** systemd-timesyncd touches this file once the clock is synchronized. */
 export const TIMESYNC_FLAG_FILE = '/run/systemd/timesync/synchronized';
@@ -88,7 +90,7 @@ export interface ClockGuardStatus extends ClockSyncStatus {
   checkedAt: string | null;
 }
 
-export class ClockGuard {
+export class ClockGuard implements Clock {
   readonly #clock: Clock;
   readonly #probes: ClockSyncProbe[];
   readonly #refreshMs: number;
@@ -104,6 +106,17 @@ export class ClockGuard {
     this.#status = this.#probes.length === 0
       ? { ...this.#clock.syncStatus(), checkedAt: null }
       : { synced: false, source: 'none', detail: 'not checked yet', checkedAt: null };
+  }
+
+  /** The underlying clock's time. */
+  now(): number {
+    return this.#clock.now();
+  }
+
+  /** The Clock port's view of status(). */
+  syncStatus(): ClockSyncStatus {
+    const { checkedAt: _, ...sync } = this.status();
+    return sync;
   }
 
   /** The latest known status; without probes, the clock's own status at this moment. */

@@ -6,35 +6,8 @@
 import { EventEmitter } from 'node:events';
 import type { HciHostLink, VirtualHciController } from './hci-controller.js';
 import { defaultHciHub, type VirtualHciHub } from './hci-hub.js';
-import { filterPasses, parseSocketFilter, type HciSocketFilter } from './hci-packets.js';
-
-/** A device as bluetooth-hci-socket's getDeviceList() describes it. */
-export interface HciDevice {
-  devId: number | null;
-  devUp: boolean | null;
-  idVendor: number | null;
-  idProduct: number | null;
-  busNumber: number | null;
-  deviceAddress: number | null;
-}
-
-/** The API noble and bleno use on a bluetooth-hci-socket instance (lib/native.js). */
-export interface HciSocketLike extends EventEmitter {
-  bindRaw(devId?: number): number;
-  bindUser(devId?: number): number;
-  bindControl(): number;
-  start(): void;
-  stop(): void;
-  write(data: Buffer): void;
-  setFilter(filter: Buffer): void;
-  isDevUp(): boolean;
-  getDeviceList(): HciDevice[];
-  reset?(): void;
-  cleanup?(): void;
-}
-
-/** What `require('@abandonware/bluetooth-hci-socket')` returns: a class constructed without arguments. */
-export type HciSocketClass = new () => HciSocketLike;
+import { filterPasses, parseSocketFilter, type HciSocketFilter } from '../kiosk/radio/hci/packets.js';
+import type { HciDevice, HciSocketLike } from '../kiosk/radio/hci/socket.js';
 
 function errnoError(code: string, message: string, syscall: string): NodeJS.ErrnoException {
   const err: NodeJS.ErrnoException = new Error(`${code}, ${message}`);

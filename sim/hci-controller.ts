@@ -4,7 +4,7 @@
  * Advertising Report events, keeps what its host advertises for the other side of the
  * virtual air, and carries ACL data over the connections the hub makes (hci-link.ts).
  */
-import { TypedEmitter } from '../../core/events.js';
+import { TypedEmitter } from '../core/events.js';
 import { AdvEventType, type AirPacket } from './air.js';
 import { MAX_LL_OCTETS, type VirtualLink } from './hci-link.js';
 import {
@@ -23,7 +23,7 @@ import {
   numberOfCompletedPacketsEvent,
   writeLeAdvertisingReport,
   type ConnectionTiming,
-} from './hci-packets.js';
+} from '../kiosk/radio/hci/packets.js';
 
 /** One host attached to the controller (a virtual HCI socket). */
 export interface HciHostLink {

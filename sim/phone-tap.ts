@@ -4,21 +4,22 @@
  * connect, subscribe, write the visitor commitment, reassemble the answer, disconnect.
  */
 import type { EventEmitter } from 'node:events';
-import { WaymarkError } from '../../core/errors.js';
-import { type GuardedHciSocket } from '../../firmware-bridge/sim/hci-guard.js';
-import { openNoble } from './noble-instance.js';
+import { WaymarkError } from '../core/errors.js';
+import { type GuardedHciSocket } from '../kiosk/radio/hci/guard.js';
+import { openNoble } from '../kiosk/radio/noble-instance.js';
+import { socketChoiceName, type HciSocketChoice } from '../kiosk/radio/hci/socket.js';
 import {
   CHECKIN_SERVICE_UUID,
   COMMITMENT_CHARACTERISTIC_UUID,
   RESPONSE_CHARACTERISTIC_UUID,
-} from './gatt-checkin.js';
-import { type DevicePoll, type NobleInstance, type NoblePeripheral, whenPoweredOn } from './noble-internals.js';
-import { TapResponseAssembler, type TapMessage } from './tap-frames.js';
+} from '../kiosk/radio/gatt-checkin.js';
+import { type DevicePoll, type NobleInstance, type NoblePeripheral, whenPoweredOn } from '../kiosk/radio/ble-compat.js';
+import { TapResponseAssembler, type TapMessage } from '../kiosk/radio/tap-frames.js';
 
 export interface PhoneTapClientOptions {
   /** HCI device number of the phone's controller. */
   deviceId?: number;
-  socket?: 'native' | 'virtual';
+  socket?: HciSocketChoice;
   powerOnTimeoutMs?: number;
   devicePollMs?: number;
 }
@@ -103,7 +104,7 @@ class NoblePhoneTap implements PhoneTapClient {
     this.#poll = opened.poll;
     this.#removeProcessListeners = opened.removeProcessListeners;
     const devId = opened.devId;
-    this.name = kind === 'virtual' ? `phone-tap/noble(virtual hci${devId})` : `phone-tap/noble(hci${devId})`;
+    this.name = kind === 'native' ? `phone-tap/noble(hci${devId})` : `phone-tap/noble(${socketChoiceName(kind)} hci${devId})`;
   }
 
   async tap(visitor: Uint8Array, opts: TapOptions = {}): Promise<PhoneTapResult> {

@@ -1,15 +1,42 @@
 /**
- * Puts a chosen HCI socket class under noble and bleno: their `require('@abandonware/
- * bluetooth-hci-socket')` returns it, through the CommonJS module cache, so their own HCI
- * code and parsers still run. Also loads the real (native) socket class on demand.
+ * The HCI socket under noble and bleno: their `require('@abandonware/bluetooth-hci-socket')`
+ * returns the class chosen here, through the CommonJS module cache, so their own HCI code
+ * and parsers run on it. The kiosk chooses the kernel's socket (loaded on demand), always
+ * behind the packet guard; tests and the demo pass the virtual controller's socket class.
  */
+import type { EventEmitter } from 'node:events';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import { VirtualHciSocket, type HciSocketClass } from './hci-socket.js';
-import { guardHciSocket, type GuardedHciSocketClass } from './hci-guard.js';
+import { guardHciSocket, type GuardedHciSocketClass } from './guard.js';
 
-export { guardHciSocket, hciGuardTotals, HciPacketScreen } from './hci-guard.js';
-export type { GuardedHciSocket, GuardedHciSocketClass, HciGuardCounters } from './hci-guard.js';
+
+/** A device as bluetooth-hci-socket's getDeviceList() describes it. */
+export interface HciDevice {
+  devId: number | null;
+  devUp: boolean | null;
+  idVendor: number | null;
+  idProduct: number | null;
+  busNumber: number | null;
+  deviceAddress: number | null;
+}
+
+/** The API noble and bleno use on a bluetooth-hci-socket instance (lib/native.js). */
+export interface HciSocketLike extends EventEmitter {
+  bindRaw(devId?: number): number;
+  bindUser(devId?: number): number;
+  bindControl(): number;
+  start(): void;
+  stop(): void;
+  write(data: Buffer): void;
+  setFilter(filter: Buffer): void;
+  isDevUp(): boolean;
+  getDeviceList(): HciDevice[];
+  reset?(): void;
+  cleanup?(): void;
+}
+
+/** What `require('@abandonware/bluetooth-hci-socket')` returns: a class constructed without arguments. */
+export type HciSocketClass = new () => HciSocketLike;
 
 const HCI_SOCKET_MODULE = '@abandonware/bluetooth-hci-socket';
 const here = createRequire(import.meta.url);
@@ -111,11 +138,24 @@ export function loadNativeHciSocket(): HciSocketClass {
   return nativeClass;
 }
 
-let guardedVirtual: GuardedHciSocketClass | null = null;
 let guardedNative: GuardedHciSocketClass | null = null;
+const guardedOthers = new WeakMap<HciSocketClass, GuardedHciSocketClass>();
 
-/** The guarded socket class of a kind: the virtual controller's, or the kernel's (loaded on first use). */
-export function guardedSocketClass(kind: 'native' | 'virtual'): GuardedHciSocketClass {
-  if (kind === 'virtual') return (guardedVirtual ??= guardHciSocket(VirtualHciSocket));
-  return (guardedNative ??= guardHciSocket(loadNativeHciSocket()));
+/**
+ * Which HCI socket a radio adapter opens: the kernel's (`'native'`), or a socket class of
+ * the same API (the simulator's virtual controller).
+ */
+export type HciSocketChoice = 'native' | HciSocketClass;
+
+/** The guarded socket class for a choice (one per class, so noble and bleno share it). */
+export function guardedSocketClass(choice: HciSocketChoice): GuardedHciSocketClass {
+  if (choice === 'native') return (guardedNative ??= guardHciSocket(loadNativeHciSocket()));
+  let guarded = guardedOthers.get(choice);
+  if (!guarded) guardedOthers.set(choice, (guarded = guardHciSocket(choice)));
+  return guarded;
+}
+
+/** A short name of a socket choice for errors and status ('native', or the class's name). */
+export function socketChoiceName(choice: HciSocketChoice): string {
+  return choice === 'native' ? 'native' : (choice.name || 'custom').replace(/HciSocket$/, '').toLowerCase() || 'custom';
 }

@@ -5,13 +5,17 @@
  */
 import type { Clock } from '../core/clock.js';
 import type { Scanner } from '../core/ports.js';
-import { VirtualVenue, type VirtualVenueOptions } from '../firmware-bridge/sim/venue.js';
-import { defaultHciHub } from '../firmware-bridge/sim/hci-hub.js';
-import type { VirtualHciController } from '../firmware-bridge/sim/hci-controller.js';
-import { BtsnoopWriter, encodeAdvertisingReportEvent } from '../firmware-bridge/sim/btsnoop.js';
-import { createNobleScanner } from './radio/noble-scanner.js';
+import { VirtualVenue, type VirtualVenueOptions } from './venue.js';
+import { defaultHciHub } from './hci-hub.js';
+import type { VirtualHciController } from './hci-controller.js';
+import { BtsnoopWriter } from '../kiosk/radio/hci/btsnoop.js';
+import { encodeAdvertisingReportEvent } from './air.js';
+import { createNobleScanner } from '../kiosk/radio/noble-scanner.js';
+import { createBlenoPeripheral, type BlenoPeripheral } from '../kiosk/radio/bleno-advertiser.js';
+import type { RadioAdapters, RadioContext } from '../kiosk/radio/adapters.js';
 import { createSerialRadio, type SerialRadio } from '../firmware-bridge/radio/serial-radio.js';
-import { SimulatedBoard } from '../firmware-bridge/radio/simulated-board.js';
+import { SimulatedBoard } from './simulated-board.js';
+import { VirtualHciSocket } from './hci-socket.js';
 
 export interface VirtualRadioOptions {
   clock: Clock;
@@ -52,7 +56,7 @@ export async function createVirtualRadio(opts: VirtualRadioOptions): Promise<Vir
     await board.stop();
     throw err;
   }) : undefined;
-  const scanner = serial ? serial.scanner : await createNobleScanner({ deviceId, socket: 'virtual', clock: opts.clock });
+  const scanner = serial ? serial.scanner : await createNobleScanner({ deviceId, socket: VirtualHciSocket, clock: opts.clock });
   const capture = opts.capturePath ? await BtsnoopWriter.create(opts.capturePath) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let onAir = 0;
@@ -88,5 +92,35 @@ export async function createVirtualRadio(opts: VirtualRadioOptions): Promise<Vir
       defaultHciHub.remove(deviceId);
     },
     packetsOnAir: () => onAir,
+  };
+}
+
+/**
+ * The simulated venue as the kiosk daemon's radio (`radio.adapter: "virtual"`, and the demo):
+ * the virtual radio, already putting the venue on air, and a bleno peripheral on the
+ * kiosk's own virtual controller when the beacon is on.
+ */
+export async function openVirtualRadio(ctx: RadioContext, opts: Partial<Omit<VirtualRadioOptions, 'clock'>> = {}): Promise<RadioAdapters & { virtual: VirtualRadio }> {
+  const radio = await createVirtualRadio({ seed: 1, ...opts, clock: ctx.clock });
+  let peripheral: BlenoPeripheral | undefined;
+  try {
+    if (ctx.config.beacon.enabled && !radio.serial) peripheral = createBlenoPeripheral({ deviceId: radio.deviceId, socket: VirtualHciSocket });
+  } catch (err) {
+    await radio.scanner.close();
+    await radio.stop();
+    throw err;
+  }
+  radio.start();
+  return {
+    virtual: radio,
+    scanner: radio.scanner,
+    advertiser: radio.serial ? (ctx.config.beacon.enabled ? radio.serial.radio.advertiser : undefined) : peripheral,
+    peripheral,
+    metrics: radio.serial?.radio.metricSources() ?? [],
+    ...(radio.serial ? { onTap: (listener: Parameters<SerialRadio['onTap']>[0]) => radio.serial!.radio.onTap(listener) } : {}),
+    async close() {
+      await peripheral?.close();
+      await radio.stop();
+    },
   };
 }

@@ -4,6 +4,16 @@
  */
 
 /** The H4 packet indicator, the first byte of every packet on an HCI socket. */
+/** Legacy advertising PDU kinds as they appear in an LE Advertising Report's event_type. */
+export const AdvEventType = {
+  ADV_IND: 0x00,
+  ADV_DIRECT_IND: 0x01,
+  ADV_SCAN_IND: 0x02,
+  ADV_NONCONN_IND: 0x03,
+  SCAN_RSP: 0x04,
+} as const;
+export type AdvEventType = (typeof AdvEventType)[keyof typeof AdvEventType];
+
 export const HciPacketType = {
   COMMAND: 0x01,
   ACL_DATA: 0x02,

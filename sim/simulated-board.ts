@@ -3,12 +3,12 @@
  * device end, the virtual venue's traffic is what its radio hears, and the cable can be pulled
  * and put back (a new pty, the same symlink) for `bridge simulate`, demo mode and tests.
  */
-import type { Clock } from '../../core/clock.js';
+import type { Clock } from '../core/clock.js';
 import { readlinkSync, rmSync } from 'node:fs';
-import { PseudoTerminal } from '../pty.js';
-import type { AirPacket } from '../sim/air.js';
-import { FULL_SIM_CAPABILITIES, SimulatedFirmware, type SimulatedFirmwareOptions } from '../sim/firmware.js';
-import { VirtualVenue, type VirtualVenueOptions } from '../sim/venue.js';
+import { PseudoTerminal } from '../firmware-bridge/pty.js';
+import type { AirPacket } from './air.js';
+import { FULL_SIM_CAPABILITIES, SimulatedFirmware, type SimulatedFirmwareOptions } from './firmware.js';
+import { VirtualVenue, type VirtualVenueOptions } from './venue.js';
 
 export interface SimulatedBoardOptions {
   clock: Clock;

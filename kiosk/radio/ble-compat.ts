@@ -4,7 +4,7 @@
  * device-poll loop whose timer neither library lets anyone stop.
  */
 import type { EventEmitter } from 'node:events';
-import type { HciSocketLike } from '../../firmware-bridge/sim/hci-socket.js';
+import type { HciSocketLike } from './hci/socket.js';
 
 export interface NobleAdvertisement {
   localName?: string;

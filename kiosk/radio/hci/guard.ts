@@ -3,11 +3,11 @@
  * checks every incoming packet's lengths, AD structures and RSSI, and counts and drops
  * the bad ones, because noble's parser throws (or silently misreads) on them.
  */
-import { adStructuresProblem } from '../../core/address.js';
+import { adStructuresProblem } from '../../../core/address.js';
 import { EventEmitter } from 'node:events';
-import type { ErrorCode } from '../../core/errors.js';
-import { HciEventCode, HciPacketType, LeSubeventCode, Opcode } from './hci-packets.js';
-import type { HciDevice, HciSocketClass, HciSocketLike } from './hci-socket.js';
+import type { ErrorCode } from '../../../core/errors.js';
+import { HciEventCode, HciPacketType, LeSubeventCode, Opcode } from './packets.js';
+import type { HciDevice, HciSocketClass, HciSocketLike } from './socket.js';
 
 export interface HciGuardCounters {
   /** Packets passed on unchanged or rebuilt without their bad reports. */

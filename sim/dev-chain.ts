@@ -17,7 +17,7 @@ import { registerVenue } from '../contracts/actions/register-venue.js';
 import { authorizeKiosk } from '../contracts/actions/authorize-kiosk.js';
 import { isKiosk } from '../contracts/actions/is-kiosk.js';
 import { assertVenueGeohash } from '../contracts/validate.js';
-import { probeChainId } from './batcher/outbox-chain.js';
+import { probeChainId } from '../kiosk/batcher/outbox-chain.js';
 
 /** Which of anvil's dev accounts plays which role. */
 export const DEV_ROLES = { admin: 0, authority: 1, operator: 2, kiosk: 3 } as const;

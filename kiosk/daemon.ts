@@ -1,0 +1,193 @@
+/**
+ * The kiosk daemon's one composition root. Given a config, a clock and a radio (real
+ * adapters from `waymark kiosk start`, simulated ones from `waymark demo` and the tests), it
+ * wires the clock guard, the sightings store, anchoring, check-in, the beacon and its GATT
+ * service, and the HTTP server, runs the start-up checks, and stops everything in reverse
+ * order — on any failure during start, or when asked.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../core/clock.js';
+import type { KioskConfig } from '../core/config.js';
+import { silentLogger, type Logger } from '../core/log.js';
+import { toHex } from '../beacon/index.js';
+import { connectProvider } from '../contracts/client.js';
+import { Kiosk } from './kiosk.js';
+import { ClockGuard, chainTimeProbe, systemSyncProbe, type ChainHealth, type ClockSyncProbe } from './clock-guard.js';
+import type { RadioAdapters } from './radio/adapters.js';
+import { startGattCheckin, type GattCheckinService } from './radio/gatt-checkin.js';
+import { startKioskCheckin, type KioskCheckin } from './checkin/kiosk-checkin.js';
+import { createBeaconBroadcaster, publishBeaconKey } from './beacon-service.js';
+import type { BeaconBroadcaster } from './beacon-broadcaster.js';
+import { startKioskAnchoring, loadConfiguredKioskKey, type KioskAnchoringOptions } from './batcher/kiosk-anchoring.js';
+import type { Anchoring } from './batcher/anchoring.js';
+import type { KioskKey } from './batcher/kiosk-key.js';
+import { batchRoutes } from './http/batch-routes.js';
+import { buildHttpApp } from './http/server.js';
+import { batchMetricSources } from './metrics.js';
+import { readDeviceCertificate, type StoredDeviceCertificate } from '../contracts/device-certificate.js';
+import { kioskFiles } from '../core/data-dir.js';
+
+export interface KioskDaemonOptions {
+  config: KioskConfig;
+  /** The time source (the system clock, or the demo's scaled clock); the daemon guards it. */
+  clock: Clock;
+  radio: RadioAdapters;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** The kiosk key; default: loaded from chain.keyFile when that file exists. */
+  key?: KioskKey;
+  /**
+   * Where clock sync comes from. Default: systemd's time sync, then the chain's latest block
+   * time (when chain.rpcUrl is set). An empty list trusts the clock's own syncStatus() (the
+   * demo's simulated clock).
+   */
+  clockProbes?: ClockSyncProbe[];
+  /** Anchoring tuning (the demo's fast chain). */
+  anchoring?: Pick<KioskAnchoringOptions, 'pollingIntervalMs' | 'sender'>;
+  /** Publish the beacon key in the registry at start (default true when anchoring is on). */
+  publishBeaconKey?: boolean;
+}
+
+export interface KioskDaemon {
+  readonly config: KioskConfig;
+  readonly kiosk: Kiosk;
+  /** The guarded clock every part signs with. */
+  readonly clock: ClockGuard;
+  readonly radio: RadioAdapters;
+  readonly anchoring?: Anchoring;
+  readonly checkin?: KioskCheckin;
+  readonly beacon?: BeaconBroadcaster;
+  readonly gatt?: GattCheckinService;
+  readonly app: FastifyInstance;
+  /** Base URL of the HTTP server (on the address it listens on; `localhost` for a wildcard). */
+  readonly url: string;
+  /** Settles with the beacon key's registry result once publishing was tried (null when not tried). */
+  readonly beaconKeyPublished: Promise<'published' | 'unchanged' | null>;
+  /** Stops every part in reverse start order; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts the kiosk. On failure, whatever had started is stopped again before the error is thrown. */
+export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskDaemon> {
+  const { config, radio } = opts;
+  const logger = opts.logger ?? silentLogger;
+  const stack = new ShutdownStack(logger);
+  stack.push('radio', () => radio.close());
+  try {
+    // one clock truth: every part below reads sync status from this guard
+    let health: ChainHealth | undefined;
+    const provider = config.chain.rpcUrl ? connectProvider(config.chain.rpcUrl, { chainId: config.chain.chainId }) : undefined;
+    if (provider) stack.push('chain time probe', async () => provider.destroy());
+    const probes = opts.clockProbes ?? [
+      systemSyncProbe(),
+      ...(provider
+        ? [chainTimeProbe({ latestBlockTime: async () => (await provider.getBlock('latest'))!.timestamp }, config.checkin.chainClockToleranceS, (h) => (health = h))]
+        : []),
+    ];
+    const clock = new ClockGuard({ clock: opts.clock, probes, logger });
+    clock.start();
+    await clock.refresh();
+    stack.push('clock guard', async () => clock.stop());
+
+    const kiosk = new Kiosk({ config, clock, scanner: radio.scanner, logger });
+    stack.push('kiosk', () => kiosk.stop());
+    await kiosk.start();
+
+    // batches to the chain when chain.rpcUrl, registry, venueId and the key are known
+    const key = opts.key ?? (await loadConfiguredKioskKey(config, opts.env));
+    const anchoring = await startKioskAnchoring(kiosk, { env: opts.env, key, ...opts.anchoring });
+    if (anchoring) stack.push('anchoring', () => anchoring.stop());
+
+    // check-in attestations (QR over HTTP, BLE tap over GATT) when the key and chain domain are known
+    const checkin = startKioskCheckin(kiosk, key, { clockGuard: clock, chainHealth: () => health });
+
+    // the signed positioning beacon, on the same adapter as the scanner
+    const beacon = radio.advertiser ? createBeaconBroadcaster({ config, clock, advertiser: radio.advertiser, logger }) : undefined;
+    const gatt = checkin && radio.peripheral
+      ? await startGattCheckin(radio.peripheral, { handler: checkin.tapHandler, beaconFrame: () => beacon?.currentFrame() })
+      : undefined;
+    if (gatt) stack.push('GATT check-in', () => gatt.close());
+    if (beacon) {
+      stack.push('beacon', () => beacon.stop());
+      await beacon.start();
+    }
+    if (radio.onTap) {
+      const off = radio.onTap((tap) => logger.info({ kind: tap.kind, tapSeq: tap.tapSeq }, 'NFC tap'));
+      stack.push('NFC taps', async () => off());
+    }
+    // phones verify the beacon with the key the registry vouches for
+    const beaconKeyPublished = beacon && anchoring && key && opts.publishBeaconKey !== false
+      ? publishBeaconKey({ rpcUrl: config.chain.rpcUrl!, registry: config.chain.registry!, chainId: config.chain.chainId, privateKey: key.privateKey, beacon: beacon.beacon })
+        .then((r) => {
+          logger.info({ beaconKey: toHex(beacon.beacon.publicKey), result: r }, 'beacon key in the registry');
+          return r;
+        })
+        .catch((err) => {
+          logger.warn({ err: (err as Error).message }, 'could not publish the beacon key; will retry at next start');
+          return null;
+        })
+      : Promise.resolve(null);
+    stack.push('beacon key', async () => void (await beaconKeyPublished));
+
+    // the operator-signed device certificate (provisioning), shown in /v1/status when present
+    let deviceCertificate: StoredDeviceCertificate | undefined;
+    try {
+      deviceCertificate = readDeviceCertificate(kioskFiles(config.dataDir).certificate);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'device certificate unreadable; not shown in /v1/status');
+    }
+
+    const app = await buildHttpApp(kiosk, {
+      logger,
+      statusExtras: () => ({
+        ...(deviceCertificate ? { deviceCertificate } : {}),
+        beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
+        chain: anchoring ? anchoring.status() : { anchoring: false },
+        checkin: checkin ? { ...checkin.service.status(), ble: gatt ? gatt.stats() : null } : { enabled: false },
+      }),
+      metrics: [...radio.metrics, ...(anchoring ? batchMetricSources(() => anchoring.status()) : [])],
+      plugins: [...(checkin ? [checkin.plugin] : []), ...(anchoring ? [batchRoutes(anchoring.store)] : [])],
+    });
+    stack.push('HTTP', () => app.close());
+    await app.listen({ port: config.http.port, host: config.http.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.http.port;
+    const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+    const url = `http://${host}:${port}/`;
+    logger.info({ url }, 'kiosk HTTP listening');
+
+    return {
+      config, kiosk, clock, radio, anchoring, checkin, beacon, gatt, app, url, beaconKeyPublished,
+      stop: () => stack.run(),
+    };
+  } catch (err) {
+    await stack.run();
+    throw err;
+  }
+}
+
+/** What to undo, in reverse order; each step runs even when one before it failed. */
+class ShutdownStack {
+  readonly #steps: { name: string; run: () => Promise<unknown> }[] = [];
+  #running: Promise<void> | undefined;
+
+  constructor(private readonly log: Logger) {}
+
+  push(name: string, run: () => Promise<unknown>): void {
+    this.#steps.push({ name, run });
+  }
+
+  run(): Promise<void> {
+    this.#running ??= (async () => {
+      this.log.info('stopping');
+      for (const step of this.#steps.reverse()) {
+        try {
+          await step.run();
+        } catch (err) {
+          this.log.warn({ part: step.name, err: (err as Error).message }, 'did not stop cleanly');
+        }
+      }
+    })();
+    return this.#running;
+  }
+}

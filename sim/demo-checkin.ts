@@ -1,0 +1,69 @@
+/**
+ * The demo's visitors who check in through the QR path: over real HTTP with the visitor
+ * SDK, verifying every attestation they get, one every few simulated seconds.
+ */
+import { checkInOverHttp } from '../beacon/visitor/client.js';
+import { silentLogger, type Logger } from '../core/log.js';
+
+/** Where the registry lands when anvil's dev account #0 deploys it first on a fresh chain. */
+export const DEMO_REGISTRY = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+export const DEMO_CHAIN_ID = 31337;
+
+export interface DemoCheckinSummary {
+  kiosk: string;
+  attested: number;
+  verified: number;
+  failed: number;
+  lastError: string | null;
+}
+
+export interface DemoVisitors {
+  summary(): DemoCheckinSummary;
+  stop(): Promise<void>;
+}
+
+export interface DemoVisitorsOptions {
+  /** The kiosk's base URL. */
+  url: string;
+  /** Simulated seconds per wall second. */
+  speed: number;
+  /** The kiosk's attestation address (for the summary). */
+  kiosk: string;
+  /** Simulated seconds between check-ins; 0 = none. Default 30. */
+  everyS?: number;
+  logger?: Logger;
+}
+
+export function startDemoVisitors(opts: DemoVisitorsOptions): DemoVisitors {
+  const logger = opts.logger ?? silentLogger;
+  const counts: DemoCheckinSummary = { kiosk: opts.kiosk, attested: 0, verified: 0, failed: 0, lastError: null };
+  const everyS = opts.everyS ?? 30;
+  let timer: NodeJS.Timeout | undefined;
+  let inFlight: Promise<void> | undefined;
+  if (everyS > 0) {
+    timer = setInterval(() => {
+      if (inFlight) return;
+      inFlight = checkInOverHttp(opts.url)
+        .then(() => {
+          counts.attested++;
+          counts.verified++;
+        })
+        .catch((err: Error) => {
+          counts.failed++;
+          counts.lastError = err.message;
+          logger.warn({ err: err.message }, 'simulated visitor could not check in');
+        })
+        .finally(() => {
+          inFlight = undefined;
+        });
+    }, Math.max(100, (everyS * 1000) / opts.speed));
+    timer.unref();
+  }
+  return {
+    summary: () => ({ ...counts }),
+    async stop() {
+      clearInterval(timer);
+      await inFlight;
+    },
+  };
+}

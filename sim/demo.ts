@@ -1,0 +1,239 @@
+/**
+ * Demo mode: the kiosk daemon (the same composition root `waymark kiosk start` uses) on the
+ * simulated venue, with a real SQLite store (in a temp dir unless one is given), the real
+ * HTTP page, anchoring on the dev chain, and simulated phones and visitors checking in.
+ * Runs until stopped, or for a duration after which it summarizes what it saw, scored
+ * against the venue's truth.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Wallet } from 'ethers';
+import { ScaledClock } from '../core/clock.js';
+import { parseConfig, type KioskConfigInput } from '../core/config.js';
+import { silentLogger, type Logger } from '../core/log.js';
+import { toHex } from '../beacon/index.js';
+import type { SightingsSummary } from '../kiosk/replay.js';
+import { startKioskDaemon, type KioskDaemon } from '../kiosk/daemon.js';
+import type { KioskKey } from '../kiosk/batcher/kiosk-key.js';
+import type { BeaconBroadcaster } from '../kiosk/beacon-broadcaster.js';
+import { openVirtualRadio, type VirtualRadio } from './virtual-radio.js';
+import { startDemoPhones, type DemoPhones, type DemoTapCounts } from './demo-phones.js';
+import type { VerifiedPosition } from './beacon-listener.js';
+import { startDemoVisitors, DEMO_CHAIN_ID, DEMO_REGISTRY, type DemoVisitors, type DemoCheckinSummary } from './demo-checkin.js';
+import { startEmbeddedChain, type EmbeddedChain } from './dev-chain.js';
+
+export interface DemoOptions {
+  seed?: number;
+  /** Simulated seconds per wall second. Default 1. */
+  speed?: number;
+  port?: number;
+  host?: string;
+  dataDir?: string;
+  capturePath?: string;
+  /** How the venue reaches the kiosk: 'hci' (virtual HCI controller, noble) or 'serial' (simulated co-processor on a pty). Default 'hci'. */
+  radio?: 'hci' | 'serial';
+  logger?: Logger;
+  config?: KioskConfigInput;
+  /** How often (wall ms) the simulated phone taps the kiosk over BLE to check in; 0 = never. Default 3000. */
+  tapEveryMs?: number;
+  /** Every beacon position the demo's simulated phone verifies. */
+  onBeaconPosition?: (p: VerifiedPosition) => void;
+  /** The kiosk's attestation key, hex (default: the dev chain's kiosk key, or a fresh random one without a chain). */
+  kioskKey?: string;
+  /** Simulated seconds between simulated visitors' QR check-ins; 0 = none. Default 30. */
+  checkinVisitorEveryS?: number;
+  /** Anchor batches on a chain (default true): anvil with its state in `<dataDir>/chain/`, or the node at `rpcUrl`. */
+  chain?: boolean;
+  /** An external EVM node holding anvil's dev accounts, instead of the embedded anvil. */
+  rpcUrl?: string;
+}
+
+export interface DemoKiosk {
+  readonly daemon: KioskDaemon;
+  readonly kiosk: KioskDaemon['kiosk'];
+  readonly radio: VirtualRadio;
+  readonly url: string;
+  readonly dataDir: string;
+  /** The batch outbox and its chain, when the demo anchors. */
+  readonly anchoring?: KioskDaemon['anchoring'];
+  readonly chain?: EmbeddedChain;
+  summary(): DemoSummary;
+  stop(): Promise<void>;
+}
+
+export interface DemoBeaconSummary {
+  kiosk: string;
+  publicKey: string;
+  onAir: boolean;
+  epochs: number;
+  verifiedByPhone: number;
+  refusedByPhone: Record<string, number>;
+  taps: DemoTapCounts;
+  keyOnChain: 'published' | 'unchanged' | null;
+}
+
+export interface DemoSummary extends SightingsSummary {
+  seed: number;
+  speed: number;
+  dataDir: string;
+  url: string;
+  packetsOnAir: number;
+  truth: { visitors: number; occupancyNow: number };
+  beacon: DemoBeaconSummary | null;
+  checkins: DemoCheckinSummary | null;
+  /** Batches closed, and how many of them are confirmed on chain. */
+  batches: number;
+  batchesConfirmed: number;
+  contracts: { registry?: string };
+  rpcUrl: string | null;
+}
+
+export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
+  const seed = opts.seed ?? 1;
+  const speed = opts.speed ?? 1;
+  const tempDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'waymark-demo-'));
+  const logger = opts.logger ?? silentLogger;
+  const cleanup: (() => Promise<unknown>)[] = [];
+  const undo = async () => {
+    for (const step of cleanup.reverse()) await step().catch((err: Error) => logger.warn({ err: err.message }, 'demo part did not stop cleanly'));
+    if (tempDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const configInput: KioskConfigInput = {
+      ...opts.config,
+      venue: { name: 'Demo Café', geohash: 'u4pruydqq', ...opts.config?.venue },
+      dataDir,
+      radio: { adapter: 'virtual' },
+      http: { port: opts.port ?? 8080, host: opts.host ?? '127.0.0.1', ...opts.config?.http },
+      store: { flushIntervalMs: 250, ...opts.config?.store },
+      sightings: { occupancySampleS: 60, ...opts.config?.sightings },
+      // every simulated visitor comes from 127.0.0.1
+      checkin: { ...opts.config?.checkin, rateLimit: { checkinsPerMinute: 100_000, tokenReadsPerMinute: 100_000, ...opts.config?.checkin?.rateLimit } },
+      // anvil mines a block per transaction, so one confirmation; a batch every 30 simulated seconds
+      chain: { confirmations: 1, ...opts.config?.chain, ...(opts.rpcUrl ? { rpcUrl: opts.rpcUrl } : {}) },
+      batch: { maxAgeS: 30, ...opts.config?.batch },
+    };
+    let chain: EmbeddedChain | undefined;
+    if (opts.chain !== false) {
+      const pre = parseConfig(configInput);
+      chain = await startEmbeddedChain({
+        dataDir, rpcUrl: pre.chain.rpcUrl, geohash: pre.venue.geohash, registry: pre.chain.registry, venueId: pre.chain.venueId, logger,
+      });
+      cleanup.push(() => chain!.stop());
+    }
+    // without a chain, check-ins still carry the dev chain's EIP-712 domain
+    const domain = chain
+      ? { rpcUrl: chain.rpcUrl, chainId: chain.chainId, registry: chain.registry, venueId: chain.venueId }
+      : { chainId: DEMO_CHAIN_ID, registry: DEMO_REGISTRY, venueId: 1, ...configInput.chain };
+    const config = parseConfig({ ...configInput, chain: { ...configInput.chain, ...domain } });
+    const clock = new ScaledClock(speed);
+    const radio = await openVirtualRadio({ config, clock, logger }, { seed, capturePath: opts.capturePath, transport: opts.radio ?? 'hci' });
+    const daemon = await startKioskDaemon({
+      config, clock, radio, logger,
+      key: kioskKeyOf(opts.kioskKey ?? chain?.kioskKey ?? Wallet.createRandom().privateKey),
+      // the simulated clock is its own truth
+      clockProbes: [],
+      anchoring: { pollingIntervalMs: 100, sender: { pollMs: 250, backoffMinMs: 250, backoffMaxMs: 5_000 } },
+    });
+    cleanup.push(() => daemon.stop());
+    const startedAt = clock.now();
+    // a phone listening to the beacon and one tapping to check in, on the kiosk's air
+    let phones: DemoPhones | undefined;
+    if (daemon.beacon && !radio.virtual.serial) {
+      phones = await startDemoPhones({
+        clock, kioskDeviceId: radio.virtual.deviceId, beacon: daemon.beacon.beacon, onPosition: opts.onBeaconPosition,
+        tapEveryMs: daemon.gatt ? opts.tapEveryMs ?? 3000 : 0,
+      });
+      cleanup.push(() => phones!.stop());
+    }
+    // visitors scanning the QR on the screen and checking in over HTTP
+    const visitors: DemoVisitors | undefined = daemon.checkin
+      ? startDemoVisitors({ url: daemon.url, speed, kiosk: daemon.checkin.service.signer.address, everyS: opts.checkinVisitorEveryS, logger })
+      : undefined;
+    if (visitors) cleanup.push(() => visitors.stop());
+    const beaconKeyOnChain = await daemon.beaconKeyPublished;
+    return demoKiosk({ daemon, radio: radio.virtual, chain, phones, visitors, beaconKeyOnChain, seed, speed, startedAt, tempDir, dataDir, undo });
+  } catch (err) {
+    await undo();
+    throw err;
+  }
+}
+
+function kioskKeyOf(privateKey: string): KioskKey {
+  return { privateKey, address: new Wallet(privateKey).address, format: 'hex', warnings: [] };
+}
+
+function demoKiosk(parts: {
+  daemon: KioskDaemon; radio: VirtualRadio; chain?: EmbeddedChain; phones?: DemoPhones; visitors?: DemoVisitors;
+  beaconKeyOnChain: 'published' | 'unchanged' | null; seed: number; speed: number; startedAt: number; tempDir: boolean; dataDir: string;
+  undo: () => Promise<void>;
+}): DemoKiosk {
+  const { daemon, radio, chain, phones, visitors, startedAt } = parts;
+  const { kiosk, anchoring } = daemon;
+  let final: DemoSummary | undefined;
+  let stopping: Promise<void> | undefined;
+
+  const beaconSummary = (b: BeaconBroadcaster): DemoBeaconSummary => {
+    const s = b.stats();
+    const l = phones?.listener.stats();
+    return {
+      kiosk: toHex(b.beacon.kioskId), publicKey: toHex(b.beacon.publicKey), onAir: s.onAir, epochs: s.epochs,
+      verifiedByPhone: l?.verified ?? 0, refusedByPhone: l?.refused ?? {},
+      taps: phones?.taps() ?? { attempted: 0, attested: 0, refused: {}, failed: 0, lastError: null },
+      keyOnChain: parts.beaconKeyOnChain,
+    };
+  };
+
+  const summary = (): DemoSummary => {
+    if (final) return final;
+    const now = kiosk.clock.now();
+    const stats = kiosk.pipeline.stats();
+    const scan = radio.scanner.stats();
+    const batches = anchoring?.status().batches;
+    return {
+      radio: radio.scanner.name,
+      reports: stats.reports,
+      dropped: { malformed: scan.dropped, rssi: stats.dropped.rssi },
+      addresses: kiosk.distinctAddresses(startedAt - 1),
+      sessions: stats.sessionsClosed,
+      occupancyPeak: stats.occupancyPeak,
+      occupancyNow: stats.occupancyNow,
+      simulatedSeconds: Math.round((now - startedAt) / 1000),
+      seed: parts.seed,
+      speed: parts.speed,
+      dataDir: parts.tempDir ? '(temporary)' : parts.dataDir,
+      url: daemon.url,
+      packetsOnAir: radio.packetsOnAir(),
+      truth: {
+        visitors: radio.venue.truth.visitsArrivingBetween(startedAt, now).length,
+        occupancyNow: radio.venue.occupancyAt(now),
+      },
+      beacon: daemon.beacon ? beaconSummary(daemon.beacon) : null,
+      checkins: visitors?.summary() ?? null,
+      batches: batches?.total ?? 0,
+      batchesConfirmed: batches?.confirmed ?? 0,
+      contracts: chain ? { registry: chain.registry } : {},
+      rpcUrl: chain?.rpcUrl ?? null,
+    };
+  };
+
+  return {
+    daemon, kiosk, radio, anchoring, chain, url: daemon.url, dataDir: parts.dataDir, summary,
+    stop() {
+      stopping ??= (async () => {
+        const before = summary();
+        await parts.undo();
+        // sessions still open were closed by the stop; commits in flight may have confirmed since
+        const batches = anchoring?.status().batches;
+        final = {
+          ...before, sessions: kiosk.pipeline.stats().sessionsClosed, packetsOnAir: radio.packetsOnAir(),
+          batches: batches?.total ?? 0, batchesConfirmed: batches?.confirmed ?? 0,
+          ...(before.beacon && phones ? { beacon: { ...before.beacon, taps: phones.taps() } } : {}),
+        };
+      })();
+      return stopping;
+    },
+  };
+}
