@@ -17,6 +17,7 @@ import { kioskFiles } from '../../core/data-dir.js';
 import { geohashOf, parseVenueDescription, regionSignerFor, registerVenueAt } from '../../provisioning/venue.js';
 import { authorizeKioskWithCertificate, DEFAULT_CERTIFICATE_DAYS } from '../../provisioning/authorize.js';
 import { checkKioskConfig, writeKioskConfig } from '../../provisioning/config-file.js';
+import { probeRadio } from '../radio.js';
 import { runDoctor, formatCheck } from '../../provisioning/doctor.js';
 import { DOCTOR_CHECKS } from '../../provisioning/doctor-checks.js';
 import { installService, SERVICE_DEFAULTS } from '../../provisioning/service.js';
@@ -302,6 +303,7 @@ Exit 0 when every check passes, 1 otherwise.`,
         minBalanceWei: minBalance !== undefined ? parseEther(minBalance) : undefined,
         minFreeBytes: minFree !== undefined ? minFree * 1024 * 1024 : undefined,
         clockToleranceS: positiveNumber(values, 'clock-tolerance'),
+        probeRadio,
       },
       DOCTOR_CHECKS,
       values.json ? undefined : (r) => io.stdout(formatCheck(r)),

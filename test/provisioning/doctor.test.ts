@@ -9,6 +9,7 @@ import { SimulatedFirmware, firmwareBinding } from '../../sim/firmware.js';
 import { MockBinding } from '../../sim/mock-binding.js';
 import { cli } from '../helpers/cli.js';
 import { startProvisioningChain, cliJson, registerTestVenue, provisionKiosk, type ProvisioningChain } from './chain.js';
+import { probeRadio } from '../../cli/radio.js';
 
 const PASS = 'kiosk passphrase 1';
 let chain: ProvisioningChain;
@@ -61,24 +62,24 @@ t.test('doctor: wrong passphrase, missing key, loose permissions, no gas, skewed
   delete cfg.chain.passphraseFile;
   const wrongConfig = join(dir, 'wrong-passphrase.json');
   writeFileSync(wrongConfig, JSON.stringify(cfg));
-  let report = await runDoctor({ configPath: wrongConfig, env: { WAYMARK_KEY_PASSPHRASE: 'wrong passphrase' }, minFreeBytes: 1, prompt: false });
+  let report = await runDoctor({ configPath: wrongConfig, env: { WAYMARK_KEY_PASSPHRASE: 'wrong passphrase' }, minFreeBytes: 1, prompt: false, probeRadio });
   const byName = (name: string) => report.checks.find((c) => c.name === name)!;
   t.equal(report.ok, false);
   t.match(byName('key').detail, 'wrong passphrase');
   t.equal(byName('authorization').skipped, true, 'checks that need the key are skipped');
   t.equal(byName('chain').ok, true, 'independent checks still run');
 
-  report = await runDoctor({ configPath: wrongConfig, env: {}, minFreeBytes: 1, prompt: false });
+  report = await runDoctor({ configPath: wrongConfig, env: {}, minFreeBytes: 1, prompt: false, probeRadio });
   t.match(byName('key').detail, 'no passphrase for the kiosk keystore', 'no passphrase and no terminal');
 
   const k = await provision('kiosk-bad');
-  report = await runDoctor({ configPath: k.config, env: {}, minFreeBytes: 1, minBalanceWei: 10n ** 18n, now: () => Date.now() + 3_600_000 });
+  report = await runDoctor({ configPath: k.config, env: {}, minFreeBytes: 1, minBalanceWei: 10n ** 18n, now: () => Date.now() + 3_600_000, probeRadio });
   t.equal(byName('key').ok, true);
   t.match(byName('gas').detail, 'below 1.0');
   t.match(byName('clock').detail, /the clock is 360[01] s off the chain node's/);
 
   chmodSync(kioskFiles(k.dataDir).plainKey, 0o644);
-  report = await runDoctor({ configPath: k.config, env: {}, minFreeBytes: 1 });
+  report = await runDoctor({ configPath: k.config, env: {}, minFreeBytes: 1, probeRadio });
   t.match(byName('key').detail, 'mode 0644');
   t.match(byName('key').fix, 'chmod 600');
 
