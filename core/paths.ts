@@ -20,6 +20,8 @@ export const ENV = {
   KEY_PASSPHRASE: 'WAYMARK_KEY_PASSPHRASE',
   /** Passphrase of an operator (or region authority) keystore used by `waymark provision`. */
   OPERATOR_KEY_PASSPHRASE: 'WAYMARK_OPERATOR_KEY_PASSPHRASE',
+  /** The file systemd-timesyncd creates once the clock is synchronized (tests point it at a fixture). */
+  TIMESYNC_FLAG: 'WAYMARK_TIMESYNC_FLAG',
   /** Log level (pino): trace, debug, info, warn, error, silent. */
   LOG_LEVEL: 'WAYMARK_LOG_LEVEL',
 } as const;
@@ -28,6 +30,8 @@ export const DEFAULT_PATHS = {
   configFile: '/etc/waymark/config.json',
   dataDir: '/var/lib/waymark',
   serialPort: '/dev/ttyACM0',
+  /** systemd-timesyncd touches this file once the clock is synchronized. */
+  timesyncFlag: '/run/systemd/timesync/synchronized',
 } as const;
 
 export const STORE_FILE = 'waymark.db';

@@ -11,9 +11,10 @@ import { WaymarkError } from '../core/errors.js';
 import type { Clock, ClockSyncSource, ClockSyncStatus } from '../core/clock.js';
 import type { Chain } from '../core/ports.js';
 import { silentLogger, type Logger } from '../core/log.js';
+import { DEFAULT_PATHS } from '../core/paths.js';
 
 /** systemd-timesyncd touches this file once the clock is synchronized. */
-export const TIMESYNC_FLAG_FILE = '/run/systemd/timesync/synchronized';
+export const TIMESYNC_FLAG_FILE = DEFAULT_PATHS.timesyncFlag;
 
 export interface ClockProbeResult {
   synced: boolean;

@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Clock } from '../core/clock.js';
 import type { KioskConfig } from '../core/config.js';
 import { silentLogger, type Logger } from '../core/log.js';
+import { ENV } from '../core/paths.js';
 import { toHex } from '../beacon/index.js';
 import { connectProvider } from '../contracts/client.js';
 import { Kiosk } from './kiosk.js';
@@ -79,7 +80,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     const provider = config.chain.rpcUrl ? connectProvider(config.chain.rpcUrl, { chainId: config.chain.chainId }) : undefined;
     if (provider) stack.push('chain time probe', async () => provider.destroy());
     const probes = opts.clockProbes ?? [
-      systemSyncProbe(),
+      systemSyncProbe({ flagFile: opts.env?.[ENV.TIMESYNC_FLAG] }),
       ...(provider
         ? [chainTimeProbe({ latestBlockTime: async () => (await provider.getBlock('latest'))!.timestamp }, config.checkin.chainClockToleranceS, (h) => (health = h))]
         : []),
@@ -143,7 +144,8 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
         ...(deviceCertificate ? { deviceCertificate } : {}),
         beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
         chain: anchoring ? anchoring.status() : { anchoring: false },
-        checkin: checkin ? { ...checkin.service.status(), ble: gatt ? gatt.stats() : null } : { enabled: false },
+        // the clock is reported once, at the top (the guard every part signs with)
+        checkin: checkin ? { ...withoutClock(checkin.service.status()), ble: gatt ? gatt.stats() : null } : { enabled: false },
       }),
       metrics: [...radio.metrics, ...(anchoring ? batchMetricSources(() => anchoring.status()) : [])],
       plugins: [...(checkin ? [checkin.plugin] : []), ...(anchoring ? [batchRoutes(anchoring.store)] : [])],
@@ -164,6 +166,11 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     await stack.run();
     throw err;
   }
+}
+
+function withoutClock<T extends { clock: unknown }>(status: T): Omit<T, 'clock'> {
+  const { clock: _, ...rest } = status;
+  return rest;
 }
 
 /** What to undo, in reverse order; each step runs even when one before it failed. */

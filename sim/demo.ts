@@ -129,6 +129,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       : { chainId: DEMO_CHAIN_ID, registry: DEMO_REGISTRY, venueId: 1, ...configInput.chain };
     const config = parseConfig({ ...configInput, chain: { ...configInput.chain, ...domain } });
     const clock = new ScaledClock(speed);
+    const startedAt = clock.now();
     const radio = await openVirtualRadio({ config, clock, logger }, { seed, capturePath: opts.capturePath, transport: opts.radio ?? 'hci' });
     const daemon = await startKioskDaemon({
       config, clock, radio, logger,
@@ -138,7 +139,6 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       anchoring: { pollingIntervalMs: 100, sender: { pollMs: 250, backoffMinMs: 250, backoffMaxMs: 5_000 } },
     });
     cleanup.push(() => daemon.stop());
-    const startedAt = clock.now();
     // a phone listening to the beacon and one tapping to check in, on the kiosk's air
     let phones: DemoPhones | undefined;
     if (daemon.beacon && !radio.virtual.serial) {

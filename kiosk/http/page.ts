@@ -85,8 +85,7 @@ async function refresh() {
     $('radio').title = status.radio.adapter;
     set('store', status.store.ok ? 'ok' : 'failing', status.store.ok);
     const ci = status.checkin;
-    const clockOk = status.clock.synced && (!ci || ci.clock.synced);
-    set('clock', clockOk ? 'synced (' + (ci ? ci.clock.source : status.clock.source) + ')' : 'NOT synced', clockOk);
+    set('clock', status.clock.synced ? 'synced (' + status.clock.source + ')' : 'NOT synced', status.clock.synced);
     const chain = ci && ci.chain;
     const anchor = status.chain && status.chain.batches ? status.chain : null;
     set('chain', chain ? (chain.ok ? 'ok · block ' + new Date(chain.blockTime * 1000).toISOString().slice(11, 19) : 'unreachable')

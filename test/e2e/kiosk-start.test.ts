@@ -24,7 +24,12 @@ t.test('kiosk start serves, logs JSON, and stops cleanly on SIGTERM', async (t) 
     venue: { name: 'Gate 3', geohash: 'u4pruydqq' }, dataDir: join(dir, 'data'),
     radio: { adapter: 'virtual' }, http: { host: '127.0.0.1', port },
   }));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/waymark.ts', 'kiosk', 'start', '--config', config], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  // the clock is synchronized as systemd-timesyncd says so: its flag file exists
+  const timesyncFlag = join(dir, 'synchronized');
+  writeFileSync(timesyncFlag, '');
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/waymark.ts', 'kiosk', 'start', '--config', config], {
+    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WAYMARK_TIMESYNC_FLAG: timesyncFlag },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -43,6 +48,7 @@ t.test('kiosk start serves, logs JSON, and stops cleanly on SIGTERM', async (t) 
   t.ok(status, `the kiosk answered on port ${port}; stderr: ${stderr}`);
   t.equal(status.venue.name, 'Gate 3');
   t.match(status.radio.adapter, /virtual/);
+  t.match(status.clock, { synced: true, source: 'system' }, 'one clock: synchronized by the timesync flag file');
   // let it hear something
   for (let i = 0; i < 50; i++) {
     const s = await (await fetch(`http://127.0.0.1:${port}/v1/status`)).json() as any;
