@@ -1,7 +1,7 @@
 /**
- * Compiles contracts/src with the pinned solc-js from node_modules (offline) and writes
- * deterministic artifacts (abi + bytecode) to contracts/artifacts/; skipped when neither the
- * sources nor the compiler changed. Run as `node --import tsx contracts/build.ts`.
+ * Compiles contracts/src with the pinned solc-js (offline) into deterministic artifacts in
+ * contracts/artifacts/ at build time (`npm run build`, and on install), and loads them
+ * read-only at runtime: a missing or stale artifact set is an error, never a rebuild.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
@@ -41,6 +41,14 @@ export interface BuildResult {
   artifacts: Record<ContractName, ContractArtifact>;
 }
 
+/**
+ * Where a contracts tree lives: `src/` (Solidity) and `artifacts/` (JSON) beneath it.
+ * Defaults to this package's contracts/; tests point it at a copy.
+ */
+export interface ContractsDirOptions {
+  contractsDir?: string;
+}
+
 const SETTINGS = {
   optimizer: { enabled: true, runs: 10_000 },
   evmVersion: 'cancun',
@@ -48,12 +56,16 @@ const SETTINGS = {
   outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } },
 } as const;
 
+const FIX = 'run `npm run build`';
+
 interface Solc {
   version(): string;
   compile(input: string, callbacks?: { import: (path: string) => { contents: string } | { error: string } }): string;
 }
 
-function listSources(dir = SOURCES_DIR): string[] {
+type Sources = Record<string, { content: string }>;
+
+function listSources(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -64,63 +76,134 @@ function listSources(dir = SOURCES_DIR): string[] {
 }
 
 /** Source unit names are paths relative to contracts/, with forward slashes. */
-function unitName(path: string): string {
-  return relative(CONTRACTS_DIR, path).split(sep).join('/');
-}
-
-function readSources(): Record<string, { content: string }> {
-  const sources: Record<string, { content: string }> = {};
-  for (const path of listSources()) sources[unitName(path)] = { content: readFileSync(path, 'utf8') };
+function readSources(contractsDir: string): Sources {
+  const sources: Sources = {};
+  for (const path of listSources(join(contractsDir, 'src'))) {
+    sources[relative(contractsDir, path).split(sep).join('/')] = { content: readFileSync(path, 'utf8') };
+  }
   return sources;
 }
 
+/** The installed solc-js version (its package.json only: solc itself is not loaded). */
 function solcVersion(): string {
   return (require('solc/package.json') as { version: string }).version;
 }
 
-function hashSources(sources: Record<string, { content: string }>): string {
+/** What the manifest records: compiler version, settings and every source, hashed. */
+function hashSources(sources: Sources, version: string): string {
   const h = createHash('sha256');
-  h.update(`solc ${solcVersion()}\n${JSON.stringify(SETTINGS)}\n`);
+  h.update(`solc ${version}\n${JSON.stringify(SETTINGS)}\n`);
   for (const name of Object.keys(sources).sort()) h.update(`${name}\n${sources[name].content}\n`);
   return h.digest('hex');
 }
 
-/** Resolves `@openzeppelin/...` (and any other package import) from node_modules. */
-function findImport(path: string): { contents: string } | { error: string } {
-  try {
-    const local = join(CONTRACTS_DIR, path);
-    if (existsSync(local)) return { contents: readFileSync(local, 'utf8') };
-    return { contents: readFileSync(require.resolve(path), 'utf8') };
-  } catch {
-    return { error: `import not found: ${path}` };
-  }
+/** Resolves local paths, then `@openzeppelin/...` (and any other package import) from node_modules. */
+function importResolver(contractsDir: string): (path: string) => { contents: string } | { error: string } {
+  return (path) => {
+    try {
+      const local = join(contractsDir, path);
+      if (existsSync(local)) return { contents: readFileSync(local, 'utf8') };
+      return { contents: readFileSync(require.resolve(path), 'utf8') };
+    } catch {
+      return { error: `import not found: ${path}` };
+    }
+  };
 }
 
-function readManifest(): BuildManifest | undefined {
+function readManifest(artifactsDir: string): BuildManifest | undefined {
   try {
-    return JSON.parse(readFileSync(join(ARTIFACTS_DIR, 'manifest.json'), 'utf8')) as BuildManifest;
+    return JSON.parse(readFileSync(join(artifactsDir, 'manifest.json'), 'utf8')) as BuildManifest;
   } catch {
     return undefined;
   }
 }
 
-function readArtifacts(): Record<ContractName, ContractArtifact> {
+function readArtifacts(artifactsDir: string): Record<ContractName, ContractArtifact> {
   const out = {} as Record<ContractName, ContractArtifact>;
   for (const name of CONTRACT_NAMES) {
-    out[name] = JSON.parse(readFileSync(join(ARTIFACTS_DIR, `${name}.json`), 'utf8')) as ContractArtifact;
+    out[name] = JSON.parse(readFileSync(join(artifactsDir, `${name}.json`), 'utf8')) as ContractArtifact;
   }
   return out;
 }
 
-function artifactsPresent(): boolean {
-  return CONTRACT_NAMES.every((name) => existsSync(join(ARTIFACTS_DIR, `${name}.json`)));
+function artifactsPresent(artifactsDir: string): boolean {
+  return CONTRACT_NAMES.every((name) => existsSync(join(artifactsDir, `${name}.json`)));
 }
 
+function manifestText(manifest: BuildManifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+function artifactText(artifact: ContractArtifact): string {
+  return `${JSON.stringify(artifact, null, 2)}\n`;
+}
+
+// --- runtime: read only --------------------------------------------------------------
+
+/**
+ * Reads the artifacts without compiling or writing anything. Throws
+ * WAYMARK_ERR_CONTRACTS_MISSING when the manifest or an artifact is absent or unreadable,
+ * and WAYMARK_ERR_CONTRACTS_STALE when the Solidity sources (if shipped alongside) no
+ * longer hash to the manifest's sourceHash. The hash uses the manifest's solc version, so
+ * solc-js is never loaded here; a compiler upgrade alone is the build's business.
+ */
+export function loadArtifacts(opts: ContractsDirOptions = {}): Record<ContractName, ContractArtifact> {
+  const contractsDir = opts.contractsDir ?? CONTRACTS_DIR;
+  const artifactsDir = join(contractsDir, 'artifacts');
+  const manifest = readManifest(artifactsDir);
+  if (!manifest || typeof manifest.sourceHash !== 'string' || typeof manifest.solcVersion !== 'string') {
+    throw new WaymarkError('WAYMARK_ERR_CONTRACTS_MISSING', `no readable manifest.json in ${artifactsDir}; ${FIX}`, {
+      details: { artifactsDir },
+    });
+  }
+  const sourcesDir = join(contractsDir, 'src');
+  if (existsSync(sourcesDir)) {
+    const sourceHash = hashSources(readSources(contractsDir), manifest.solcVersion);
+    if (sourceHash !== manifest.sourceHash) {
+      throw new WaymarkError('WAYMARK_ERR_CONTRACTS_STALE', `${sourcesDir} changed since ${artifactsDir} was built; ${FIX}`, {
+        details: { sourcesDir, artifactsDir, manifestHash: manifest.sourceHash, sourceHash },
+      });
+    }
+  }
+  const out = {} as Record<ContractName, ContractArtifact>;
+  for (const name of CONTRACT_NAMES) {
+    const path = join(artifactsDir, `${name}.json`);
+    let artifact: ContractArtifact | undefined;
+    try {
+      artifact = JSON.parse(readFileSync(path, 'utf8')) as ContractArtifact;
+    } catch (cause) {
+      throw new WaymarkError('WAYMARK_ERR_CONTRACTS_MISSING', `${path} is absent or unreadable; ${FIX}`, { details: { path }, cause });
+    }
+    if (!manifest.contracts?.includes(name) || artifact?.contractName !== name || !Array.isArray(artifact.abi)) {
+      throw new WaymarkError('WAYMARK_ERR_CONTRACTS_MISSING', `${path} is not the ${name} artifact of this build; ${FIX}`, {
+        details: { path },
+      });
+    }
+    out[name] = artifact;
+  }
+  return out;
+}
+
+let cached: Record<ContractName, ContractArtifact> | undefined;
+
+/** The artifacts for the helpers: contracts/artifacts, loaded once per process (read only). */
+export function getArtifacts(): Record<ContractName, ContractArtifact> {
+  cached ??= loadArtifacts();
+  return cached;
+}
+
+export function getArtifact(name: ContractName): ContractArtifact {
+  return getArtifacts()[name];
+}
+
+// --- build time: compile and write ---------------------------------------------------
+
 /** Compiles every source and returns the artifacts; throws with solc's messages on errors. */
-export function compileContracts(sources = readSources()): Record<ContractName, ContractArtifact> {
+export function compileContracts(sources?: Sources, opts: ContractsDirOptions = {}): Record<ContractName, ContractArtifact> {
+  const contractsDir = opts.contractsDir ?? CONTRACTS_DIR;
   const solc = require('solc') as Solc;
-  const input = { language: 'Solidity', sources, settings: SETTINGS };
-  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: findImport })) as {
+  const input = { language: 'Solidity', sources: sources ?? readSources(contractsDir), settings: SETTINGS };
+  const output = JSON.parse(solc.compile(JSON.stringify(input), { import: importResolver(contractsDir) })) as {
     errors?: { severity: string; formattedMessage: string }[];
     contracts?: Record<string, Record<string, { abi: Record<string, unknown>[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
   };
@@ -149,63 +232,54 @@ export function compileContracts(sources = readSources()): Record<ContractName, 
 
 /**
  * Compiles if the sources or the compiler changed since the last build (or `force`), writes
- * contracts/artifacts/*.json and returns the artifacts.
+ * contracts/artifacts/*.json and manifest.json, and returns the artifacts. Build time only.
  */
-export function buildContracts(opts: { force?: boolean } = {}): BuildResult {
-  const sources = readSources();
-  const sourceHash = hashSources(sources);
-  const previous = readManifest();
-  if (!opts.force && previous?.sourceHash === sourceHash && artifactsPresent()) {
-    return { compiled: false, manifest: previous, artifacts: readArtifacts() };
+export function buildContracts(opts: { force?: boolean } & ContractsDirOptions = {}): BuildResult {
+  const contractsDir = opts.contractsDir ?? CONTRACTS_DIR;
+  const artifactsDir = join(contractsDir, 'artifacts');
+  const sources = readSources(contractsDir);
+  const sourceHash = hashSources(sources, solcVersion());
+  const previous = readManifest(artifactsDir);
+  if (!opts.force && previous?.sourceHash === sourceHash && artifactsPresent(artifactsDir)) {
+    return { compiled: false, manifest: previous, artifacts: readArtifacts(artifactsDir) };
   }
-  const artifacts = compileContracts(sources);
+  const artifacts = compileContracts(sources, { contractsDir });
   const manifest: BuildManifest = { solcVersion: solcVersion(), sourceHash, contracts: [...CONTRACT_NAMES] };
-  mkdirSync(ARTIFACTS_DIR, { recursive: true });
-  for (const name of CONTRACT_NAMES) {
-    writeFileSync(join(ARTIFACTS_DIR, `${name}.json`), `${JSON.stringify(artifacts[name], null, 2)}\n`);
-  }
-  writeFileSync(join(ARTIFACTS_DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  mkdirSync(artifactsDir, { recursive: true });
+  for (const name of CONTRACT_NAMES) writeFileSync(join(artifactsDir, `${name}.json`), artifactText(artifacts[name]));
+  writeFileSync(join(artifactsDir, 'manifest.json'), manifestText(manifest));
   return { compiled: true, manifest, artifacts };
 }
 
 /**
- * Recompiles in memory and lists the artifacts on disk that differ (or are missing): the
- * check CI runs to keep the committed artifacts honest.
+ * Recompiles in memory and lists the files on disk that differ (or are missing), the
+ * manifest included (a comment-only source edit leaves the bytecode alone but makes the
+ * runtime refuse the artifacts): the check CI runs to keep the committed artifacts honest.
  */
-export function checkArtifacts(): { stale: ContractName[] } {
-  const fresh = compileContracts();
-  const stale: ContractName[] = [];
+export function checkArtifacts(opts: ContractsDirOptions = {}): { stale: (ContractName | 'manifest')[] } {
+  const contractsDir = opts.contractsDir ?? CONTRACTS_DIR;
+  const artifactsDir = join(contractsDir, 'artifacts');
+  const sources = readSources(contractsDir);
+  const fresh = compileContracts(sources, { contractsDir });
+  const stale: (ContractName | 'manifest')[] = [];
+  const differs = (path: string, expected: string) => !existsSync(path) || readFileSync(path, 'utf8') !== expected;
   for (const name of CONTRACT_NAMES) {
-    const path = join(ARTIFACTS_DIR, `${name}.json`);
-    const expected = `${JSON.stringify(fresh[name], null, 2)}\n`;
-    if (!existsSync(path) || readFileSync(path, 'utf8') !== expected) stale.push(name);
+    if (differs(join(artifactsDir, `${name}.json`), artifactText(fresh[name]))) stale.push(name);
   }
+  const manifest: BuildManifest = { solcVersion: solcVersion(), sourceHash: hashSources(sources, solcVersion()), contracts: [...CONTRACT_NAMES] };
+  if (differs(join(artifactsDir, 'manifest.json'), manifestText(manifest))) stale.push('manifest');
   return { stale };
-}
-
-let cached: Record<ContractName, ContractArtifact> | undefined;
-
-/**
- * The artifacts for the helpers: read from contracts/artifacts, compiled on demand when
- * missing or stale (when the Solidity sources are present, e.g. in a checkout or tests).
- */
-export function getArtifacts(): Record<ContractName, ContractArtifact> {
-  if (cached) return cached;
-  if (existsSync(SOURCES_DIR)) cached = buildContracts().artifacts;
-  else if (artifactsPresent()) cached = readArtifacts();
-  else throw new WaymarkError('WAYMARK_ERR_CHAIN_BUILD', `no artifacts in ${ARTIFACTS_DIR}; run npm run build`);
-  return cached;
-}
-
-export function getArtifact(name: ContractName): ContractArtifact {
-  return getArtifacts()[name];
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const started = Date.now();
-  if (process.argv.includes('--check')) {
+  if (!existsSync(SOURCES_DIR)) {
+    // An install without Solidity sources (a packaged tree) can only use what it ships.
+    loadArtifacts();
+    process.stdout.write(`contracts: no sources in ${SOURCES_DIR}; using the shipped artifacts\n`);
+  } else if (process.argv.includes('--check')) {
     const { stale } = checkArtifacts();
-    process.stdout.write(stale.length === 0 ? 'contracts: artifacts match the sources\n' : `contracts: stale artifacts: ${stale.join(', ')}\n`);
+    process.stdout.write(stale.length === 0 ? 'contracts: artifacts match the sources\n' : `contracts: stale artifacts: ${stale.join(', ')}; run npm run build\n`);
     process.exitCode = stale.length === 0 ? 0 : 1;
   } else {
     const result = buildContracts({ force: process.argv.includes('--force') });

@@ -17,9 +17,14 @@ export interface Clock {
   syncStatus(): ClockSyncStatus;
 }
 
+/**
+ * The system clock. It does not know whether it is right: a Raspberry Pi has no RTC, so
+ * it says "not checked" and the kiosk daemon's clock guard (kiosk/clock-guard.ts) asks
+ * systemd's time sync and the chain before anything signs a time.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  syncStatus: () => ({ synced: true, source: 'system' }),
+  syncStatus: () => ({ synced: false, source: 'none', detail: 'system clock not checked (the kiosk daemon asks timesync and the chain)' }),
 };
 
 /** A clock that only moves when told to; for tests and replay. */

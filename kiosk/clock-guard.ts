@@ -120,11 +120,9 @@ export class ClockGuard implements Clock {
     return sync;
   }
 
-  /** The latest known status; without probes, the clock's own status at this moment. */
+  /** The latest known status: the probes' verdict, or without probes the clock's own status at this moment. */
   status(): ClockGuardStatus {
-    const own = this.#clock.syncStatus();
-    if (!own.synced) return { ...own, checkedAt: this.#status.checkedAt };
-    if (this.#probes.length === 0) return { ...own, checkedAt: null };
+    if (this.#probes.length === 0) return { ...this.#clock.syncStatus(), checkedAt: null };
     return this.#status;
   }
 
