@@ -62,7 +62,7 @@ t.test('stop: HTTP first, radio last; stopping twice is harmless', async (t) => 
   await daemon.stop();
   await daemon.stop();
   t.same(log, ['scanner closed', 'radio closed']);
-  await t.rejects(fetch(daemon.url + 'healthz'), {}, 'HTTP is closed');
+  await t.rejects(fetch(daemon.url + 'healthz'), 'HTTP is closed');
   t.ok(existsSync(join(dir, 'waymark.db')));
 });
 
