@@ -5,10 +5,13 @@
 import { systemClock } from '../core/clock.js';
 import type { KioskConfig } from '../core/config.js';
 import { openRadio, type RadioAdapters, type RadioContext } from '../kiosk/radio/adapters.js';
-import { openVirtualRadio } from '../sim/virtual-radio.js';
 
 export function openConfiguredRadio(ctx: RadioContext): Promise<RadioAdapters> {
-  return openRadio(ctx, (c) => openVirtualRadio(c));
+  return openRadio(ctx, async (c) => {
+    // loaded only for the simulated venue: a kiosk on real hardware never loads sim/
+    const { openVirtualRadio } = await import('../sim/virtual-radio.js');
+    return openVirtualRadio(c);
+  });
 }
 
 /** For `provision doctor`: the configured radio powers on and scans; says what answered. */

@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { readlinkSync, rmSync } from 'node:fs';
-import { PseudoTerminal } from '../firmware-bridge/pty.js';
+import { PseudoTerminal } from './pty.js';
 import type { AirPacket } from './air.js';
 import { FULL_SIM_CAPABILITIES, SimulatedFirmware, type SimulatedFirmwareOptions } from './firmware.js';
 import { VirtualVenue, type VirtualVenueOptions } from './venue.js';

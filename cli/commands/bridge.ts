@@ -5,7 +5,6 @@ import { systemClock, ScaledClock } from '../../core/clock.js';
 import { WaymarkError } from '../../core/errors.js';
 import { SerialLink } from '../../firmware-bridge/link.js';
 import { loadNativeBinding } from '../../firmware-bridge/radio/serial-radio.js';
-import { SimulatedBoard } from '../../sim/simulated-board.js';
 import { formatAddress } from '../../core/address.js';
 import { intFlag } from './demo.js';
 import { numberFlag } from './replay.js';
@@ -35,6 +34,7 @@ Examples:
     const tapEveryS = numberFlag('tap-every', values['tap-every'] as string);
     if (!(tapEveryS >= 0)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--tap-every must be >= 0 seconds, got ${tapEveryS}`);
     const clock = new ScaledClock(speed);
+    const { SimulatedBoard } = await import('../../sim/simulated-board.js');
     const board = await SimulatedBoard.start({ clock, link, venue: { seed }, tapEveryS });
     io.stdout(`simulated co-processor on ${board.path}, linked at ${link} (Ctrl-C to stop)\n`);
     await new Promise<void>((done) => io.signal.addEventListener('abort', () => done(), { once: true }));

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
 import { WaymarkError } from '../../core/errors.js';
 import { createLogger, silentLogger } from '../../core/log.js';
-import { startDemo } from '../../sim/demo.js';
 import { formatSummary } from './summary.js';
 import { numberFlag } from './replay.js';
 
@@ -44,6 +43,8 @@ export const demoCommand: CliCommand = {
     if (radio !== 'hci' && radio !== 'serial') throw new WaymarkError('WAYMARK_ERR_USAGE', `--radio must be hci or serial, got '${radio}'`);
     const logger = json ? silentLogger : createLogger({ destination: 2, level: io.env.WAYMARK_LOG_LEVEL ?? 'warn' });
 
+    // the simulator is loaded only by the commands that run it
+    const { startDemo } = await import('../../sim/demo.js');
     const demo = await startDemo({
       seed, speed, port, host: values.host as string, logger,
       dataDir: values['data-dir'] ? resolve(io.cwd, values['data-dir'] as string) : undefined,

@@ -4,9 +4,8 @@ import { WaymarkError } from '../../core/errors.js';
 import { systemClock } from '../../core/clock.js';
 import { silentLogger } from '../../core/log.js';
 import { BeaconAssembler, fromHex, kioskIdFromPublicKey, toHex } from '../../beacon/index.js';
-import { BeaconListener, type VerifiedPosition } from '../../sim/beacon-listener.js';
+import type { VerifiedPosition } from '../../sim/beacon-listener.js';
 import { createNobleScanner } from '../../kiosk/radio/noble-scanner.js';
-import { startDemo } from '../../sim/demo.js';
 import { numberFlag } from './replay.js';
 import { connectProvider, registryClient } from '../../contracts/client.js';
 import { listBeaconKeys } from '../../contracts/actions/list-beacon-keys.js';
@@ -38,6 +37,7 @@ export const visitorScanCommand: CliCommand = {
     let stop: () => Promise<void>;
     let stats: () => unknown;
     if (values.demo) {
+      const { startDemo } = await import('../../sim/demo.js');
       const demo = await startDemo({ port: 0, speed: 1, logger: silentLogger, onBeaconPosition: print });
       stop = () => demo.stop();
       stats = () => demo.summary().beacon;
@@ -59,6 +59,7 @@ export const visitorScanCommand: CliCommand = {
       if (keys.length === 0) throw new WaymarkError('WAYMARK_ERR_USAGE', 'give at least one --pubkey, or --rpc and --registry (or --demo)');
       const map = Object.fromEntries(keys.map((k) => [toHex(kioskIdFromPublicKey(k)), k]));
       const scanner = createNobleScanner({ deviceId: intFlag('hci', values.hci as string, 0, 63), socket: 'native', clock: systemClock });
+      const { BeaconListener } = await import('../../sim/beacon-listener.js');
       const listener = new BeaconListener({ scanner, keyFor: BeaconAssembler.keysFrom(map), onPosition: print });
       await scanner.start();
       stop = () => scanner.close();
