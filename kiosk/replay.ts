@@ -6,7 +6,7 @@
 import type { KioskConfig } from '../core/config.js';
 import { addressKindOf, adStructuresProblem } from '../core/address.js';
 import { readBtsnoop } from './radio/hci/btsnoop.js';
-import { decodeAdvertisingReports } from './radio/hci/adv-reports.js';
+import { decodeAdvertisingReports } from './radio/hci/parser.js';
 import { openDatabase } from './store/database.js';
 import { SightingsStore } from './store/sightings-store.js';
 import { SightingsPipeline } from './sightings/pipeline.js';

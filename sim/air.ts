@@ -4,7 +4,8 @@
  * controller turns the ones it hears into real HCI LE Advertising Report events.
  */
 
-import { AdvEventType, leAdvertisingReportEvent } from '../kiosk/radio/hci/packets.js';
+import { AdvEventType } from '../kiosk/radio/hci/packet.js';
+import { leAdvertisingReportEvent } from '../kiosk/radio/hci/writer.js';
 
 export { AdvEventType };
 export { formatAddress, parseAddress } from '../core/address.js';

@@ -7,23 +7,8 @@
 import { TypedEmitter } from '../core/events.js';
 import { AdvEventType, type AirPacket } from './air.js';
 import { MAX_LL_OCTETS, type VirtualLink } from './hci-link.js';
-import {
-  AclBoundary,
-  HciPacketType,
-  HciStatus,
-  Opcode,
-  aclDataPacket,
-  commandCompleteEvent,
-  commandStatusEvent,
-  disconnectionCompleteEvent,
-  leConnectionCompleteEvent,
-  leConnectionUpdateCompleteEvent,
-  leDataLengthChangeEvent,
-  leReadRemoteFeaturesCompleteEvent,
-  numberOfCompletedPacketsEvent,
-  writeLeAdvertisingReport,
-  type ConnectionTiming,
-} from '../kiosk/radio/hci/packets.js';
+import { AclBoundary, HciPacketType, HciStatus, Opcode, type ConnectionTiming } from '../kiosk/radio/hci/packet.js';
+import { aclDataPacket, commandCompleteEvent, commandStatusEvent, disconnectionCompleteEvent, leConnectionCompleteEvent, leConnectionUpdateCompleteEvent, leDataLengthChangeEvent, leReadRemoteFeaturesCompleteEvent, numberOfCompletedPacketsEvent, writeLeAdvertisingReport } from '../kiosk/radio/hci/writer.js';
 
 /** One host attached to the controller (a virtual HCI socket). */
 export interface HciHostLink {

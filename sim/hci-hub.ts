@@ -7,7 +7,7 @@
 import type { AirPacket } from './air.js';
 import { VirtualHciController, type VirtualHciControllerOptions } from './hci-controller.js';
 import { VirtualLink, type LinkRadio } from './hci-link.js';
-import { HciStatus } from '../kiosk/radio/hci/packets.js';
+import { HciStatus } from '../kiosk/radio/hci/packet.js';
 import { SimRandom } from './rng.js';
 
 /** One open link as the hub lists it. */

@@ -4,7 +4,7 @@
  * carries ACL data between them, re-fragmented to link-layer payloads as a real link does.
  */
 import type { VirtualHciController } from './hci-controller.js';
-import type { ConnectionTiming } from '../kiosk/radio/hci/packets.js';
+import type { ConnectionTiming } from '../kiosk/radio/hci/packet.js';
 
 /** What the air between two controllers does to a link's signal, read at every HCI Read RSSI. */
 export interface LinkRadio {

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { HciHostLink, VirtualHciController } from './hci-controller.js';
 import { defaultHciHub, type VirtualHciHub } from './hci-hub.js';
-import { filterPasses, parseSocketFilter, type HciSocketFilter } from '../kiosk/radio/hci/packets.js';
+import { filterPasses, parseSocketFilter, type HciSocketFilter } from '../kiosk/radio/hci/packet.js';
 import type { HciDevice, HciSocketLike } from '../kiosk/radio/hci/socket.js';
 
 function errnoError(code: string, message: string, syscall: string): NodeJS.ErrnoException {

@@ -1,12 +1,15 @@
 import t, { type Test } from 'tap';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { ManualClock } from '../../core/clock.js';
 import { isWaymarkError } from '../../core/errors.js';
 import type { AdvertisingReport } from '../../core/ports.js';
 import { AdvEventType, parseAddress, type AirPacket } from '../../sim/air.js';
 import { defaultHciHub } from '../../sim/hci-hub.js';
-import { leAdvertisingReportEvent } from '../../kiosk/radio/hci/packets.js';
+import { leAdvertisingReportEvent } from '../../kiosk/radio/hci/writer.js';
 import { VirtualHciSocket } from '../../sim/hci-socket.js';
 import { createNobleScanner, type NobleScanner } from '../../kiosk/radio/noble-scanner.js';
+import { nobleRetainedEntries } from '../../kiosk/radio/ble-compat.js';
 
 const clock = new ManualClock(Date.UTC(2026, 4, 1, 12));
 let nextDevId = 10;
@@ -132,9 +135,50 @@ t.test("noble's per-address maps stay empty over 10,000 distinct addresses", asy
   await until(() => seen === N);
   t.equal(scanner.retainedAddresses(), 0);
   t.equal(scanner.stats().pruned, N);
-  const n = scanner.noble;
-  t.same([Object.keys(n._peripherals).length, Object.keys(n._services).length, Object.keys(n._characteristics).length,
-    Object.keys(n._descriptors).length, Object.keys(n._bindings._gap._discoveries).length], [0, 0, 0, 0, 0]);
+  t.same(nobleRetainedEntries(scanner.noble), {
+    peripherals: 0, services: 0, characteristics: 0, descriptors: 0, discoveredUuids: 0, addresses: 0, discoveries: 0,
+  });
+});
+
+t.test("HCI events of another host's connections are counted as foreign, not errors, and noble prints nothing", async (t) => {
+  const devId = nextDevId++;
+  const controller = defaultHciHub.add(devId);
+  const logged: { level: number; msg: string; warning?: string }[] = [];
+  const logger = pino({ level: 'warn' }, new Writable({
+    write(chunk, _enc, done) {
+      logged.push(JSON.parse(String(chunk)));
+      done();
+    },
+  }));
+  const scanner = createNobleScanner({ socket: VirtualHciSocket, deviceId: devId, clock, logger });
+  const errors: Error[] = [];
+  scanner.on('error', (err) => errors.push(err));
+  const printed: string[] = [];
+  const { warn, log } = console;
+  console.warn = (...a: unknown[]) => void printed.push(a.join(' '));
+  console.log = (...a: unknown[]) => void printed.push(a.join(' '));
+  t.teardown(async () => {
+    console.warn = warn;
+    console.log = log;
+    await scanner.close();
+    defaultHciHub.remove(devId);
+  });
+  await scanner.start();
+
+  // what bleno's GATT link on the same adapter puts on every raw socket: its HCI Read RSSI
+  // answer (Command Complete 0x1405, handle 0x0040, -60 dBm) and its Disconnection Complete
+  controller.sendRaw(Uint8Array.from([0x04, 0x0e, 0x07, 0x01, 0x05, 0x14, 0x00, 0x40, 0x00, 0xc4]));
+  controller.sendRaw(Uint8Array.from([0x04, 0x05, 0x04, 0x00, 0x40, 0x00, 0x13]));
+  await until(() => scanner.stats().foreignEvents === 2);
+
+  // a genuine one: noble asked about a peripheral it does not hold (bindings.js console.warns it)
+  (scanner.noble as unknown as { discoverServices(uuid: string, uuids: string[]): void }).discoverServices('c10203040506', []);
+  await until(() => logged.length === 1);
+  t.match(scanner.stats(), { foreignEvents: 2, warnings: 1 });
+  t.match(logged[0], { level: 40, msg: 'noble warning', warning: 'unknown peripheral c10203040506' });
+  t.notOk('err' in logged[0], 'no error object, so no stack trace');
+  t.same(errors, [], 'no radio error');
+  t.same(printed, [], 'nothing of noble\'s reached the console');
 });
 
 t.test('malformed events, bad AD and absurd RSSI are counted and dropped; good ones still parse', async (t) => {

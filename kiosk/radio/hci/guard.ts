@@ -6,7 +6,7 @@
 import { adStructuresProblem } from '../../../core/address.js';
 import { EventEmitter } from 'node:events';
 import type { ErrorCode } from '../../../core/errors.js';
-import { HciEventCode, HciPacketType, LeSubeventCode, Opcode } from './packets.js';
+import { HciEventCode, HciPacketType, LeSubeventCode, Opcode } from './packet.js';
 import type { HciDevice, HciSocketClass, HciSocketLike } from './socket.js';
 
 export interface HciGuardCounters {

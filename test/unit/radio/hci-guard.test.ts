@@ -1,6 +1,6 @@
 import t from 'tap';
 import { adStructuresMalformed, HciPacketScreen, rssiPlausible } from '../../../kiosk/radio/hci/guard.js';
-import { leAdvertisingReportEvent } from '../../../kiosk/radio/hci/packets.js';
+import { leAdvertisingReportEvent } from '../../../kiosk/radio/hci/writer.js';
 
 const addr = Uint8Array.from([0xc1, 0x02, 0x03, 0x04, 0x05, 0x06]);
 const flags = Uint8Array.from([0x02, 0x01, 0x06]);

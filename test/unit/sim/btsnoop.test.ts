@@ -7,7 +7,7 @@ import {
   BTSNOOP_EPOCH_OFFSET_US, BtsnoopWriter, encodeBtsnoopHeader,
   encodeBtsnoopRecord, parseBtsnoop, readBtsnoop, type BtsnoopRecord,
 } from '../../../kiosk/radio/hci/btsnoop.js';
-import { decodeAdvertisingReports } from '../../../kiosk/radio/hci/adv-reports.js';
+import { decodeAdvertisingReports } from '../../../kiosk/radio/hci/parser.js';
 import { VirtualVenue } from '../../../sim/venue.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

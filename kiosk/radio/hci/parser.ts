@@ -3,7 +3,7 @@
  * reads them from a capture or the controller: never throws on damaged input.
  */
 import { formatAddress } from '../../../core/address.js';
-import { AdvEventType, HciEventCode, HciPacketType } from './packets.js';
+import { AdvEventType, HciEventCode, HciPacketType } from './packet.js';
 
 const HCI_EVENT_LE_META = HciEventCode.LE_META;
 const LE_ADVERTISING_REPORT = 0x02;
