@@ -20,6 +20,10 @@ export const ERRORS = {
   WAYMARK_ERR_BAD_REQUEST: { status: 400, message: 'Bad request: %s' },
   WAYMARK_ERR_NOT_FOUND: { status: 404, message: 'Not found: %s' },
   WAYMARK_ERR_PAYLOAD_TOO_LARGE: { status: 413, message: 'Request body too large: %s' },
+  WAYMARK_ERR_URI_TOO_LONG: { status: 414, message: 'Request URL or parameter too long: %s' },
+  WAYMARK_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'Request headers too large: %s' },
+  WAYMARK_ERR_REQUEST_TIMEOUT: { status: 408, message: 'Request not received in time: %s' },
+  WAYMARK_ERR_OPERATOR_ONLY: { status: 403, message: 'Operator route: %s' },
   WAYMARK_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests: %s' },
   WAYMARK_ERR_INTERNAL: { status: 500, message: 'Internal error: %s' },
   // radio and advertising data
@@ -47,6 +51,8 @@ export const ERRORS = {
   WAYMARK_ERR_CLOCK_UNSYNCED: { status: 503, message: 'Clock is not synchronized: %s' },
   // chain (contracts/)
   WAYMARK_ERR_CHAIN_BUILD: { status: 500, message: 'Contract build failed: %s' },
+  WAYMARK_ERR_CONTRACTS_MISSING: { status: 500, message: 'Contract artifacts missing: %s' },
+  WAYMARK_ERR_CONTRACTS_STALE: { status: 500, message: 'Contract artifacts are older than their sources: %s' },
   WAYMARK_ERR_CHAIN_UNAVAILABLE: { status: 503, message: 'Chain node unavailable: %s' },
   WAYMARK_ERR_CHAIN_UNAUTHORIZED: { status: 403, message: 'Not authorized on chain: %s' },
   WAYMARK_ERR_CHAIN_UNKNOWN_VENUE: { status: 404, message: 'Unknown venue: %s' },

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { BatchState, BatchStore } from '../batcher/batch-store.js';
 import { getBatch, listBatches, recordProof } from '../batcher/queries.js';
+import { OPERATOR } from './surfaces.js';
 
 const listQuery = {
   type: 'object',
@@ -33,9 +34,9 @@ const idParams = {
 export function batchRoutes(store: BatchStore | (() => BatchStore)): FastifyPluginAsync {
   const get = typeof store === 'function' ? store : () => store;
   return async (app) => {
-    app.get<{ Querystring: { state?: BatchState; limit?: number; before?: number } }>('/v1/batches', { schema: { querystring: listQuery } },
+    app.get<{ Querystring: { state?: BatchState; limit?: number; before?: number } }>('/v1/batches', { schema: { querystring: listQuery }, config: OPERATOR },
       async (req) => listBatches(get(), req.query));
-    app.get<{ Params: { seq: number } }>('/v1/batches/:seq', { schema: { params: seqParams } }, async (req) => getBatch(get(), req.params.seq));
+    app.get<{ Params: { seq: number } }>('/v1/batches/:seq', { schema: { params: seqParams }, config: OPERATOR }, async (req) => getBatch(get(), req.params.seq));
     app.get<{ Params: { id: string } }>('/v1/records/:id/proof', { schema: { params: idParams } }, async (req) => recordProof(get(), req.params.id));
   };
 }

@@ -8,7 +8,8 @@ import { WaymarkError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { Kiosk } from '../kiosk.js';
 import { createKioskMetrics, type MetricSource } from '../metrics.js';
-import { errorHandler } from './errors.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, rejectNonFiniteNumbers } from './errors.js';
+import { OPERATOR, operatorGuard } from './surfaces.js';
 import { kioskPage } from './page.js';
 
 export interface HttpOptions {
@@ -19,7 +20,27 @@ export interface HttpOptions {
   bodyLimit?: number;
   /** Route plugins other parts add (check-in, proofs, ...), registered after the core routes. */
   plugins?: FastifyPluginAsync[];
+  /** Operator token for operator routes from other machines; without it they answer on loopback only. */
+  operatorToken?: string;
 }
+
+/** Limits every kiosk HTTP server applies (docs/OPERATIONS.md, "Security"). */
+export const HTTP_LIMITS = {
+  /** Request line plus headers, bytes (Node's parser answers 431 above it). */
+  maxHeaderBytes: 8 * 1024,
+  /** A path parameter, characters (414 above it). */
+  maxParamLength: 200,
+  /** Default body limit, bytes; the check-in route allows 1 KiB. */
+  bodyBytes: 16 * 1024,
+  /** The headers must arrive within this, ms. */
+  headersTimeoutMs: 10_000,
+  /** The whole request must arrive within this, ms. */
+  requestTimeoutMs: 15_000,
+  /** An idle keep-alive connection is closed after this, ms. */
+  keepAliveTimeoutMs: 5_000,
+  /** Any socket idle this long is closed, ms. */
+  connectionTimeoutMs: 30_000,
+} as const;
 
 const occupancyQuery = {
   type: 'object',
@@ -33,12 +54,22 @@ const occupancyQuery = {
 export async function buildHttpApp(kiosk: Kiosk, opts: HttpOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.logger ?? (kiosk.log as any),
-    bodyLimit: opts.bodyLimit ?? 16 * 1024,
+    bodyLimit: opts.bodyLimit ?? HTTP_LIMITS.bodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
+    maxParamLength: HTTP_LIMITS.maxParamLength,
+    connectionTimeout: HTTP_LIMITS.connectionTimeoutMs,
+    keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
+    requestTimeout: HTTP_LIMITS.requestTimeoutMs,
+    // a request without Host is answered by the routes (nothing uses Host), not with Node's empty 400
+    http: { maxHeaderSize: HTTP_LIMITS.maxHeaderBytes, headersTimeout: HTTP_LIMITS.headersTimeoutMs, requireHostHeader: false },
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   const registry = createKioskMetrics(kiosk, opts.metrics);
   app.setErrorHandler(errorHandler);
+  app.addHook('onRequest', operatorGuard(opts.operatorToken));
+  app.addHook('preValidation', rejectNonFiniteNumbers);
   app.setNotFoundHandler((req, reply) => {
     const err = new WaymarkError('WAYMARK_ERR_NOT_FOUND', `${req.method} ${req.url}`);
     void reply.status(err.statusCode).send(err.toJSON());
@@ -50,9 +81,9 @@ export async function buildHttpApp(kiosk: Kiosk, opts: HttpOptions = {}): Promis
     return reply.status(ok ? 200 : 503).send({ ok, radio: s.radio.state, store: s.store.ok ? 'ok' : s.store.lastError });
   });
 
-  app.get('/v1/status', async () => ({ ...kiosk.status(), ...(opts.statusExtras?.() ?? {}) }));
+  app.get('/v1/status', { config: OPERATOR }, async () => ({ ...kiosk.status(), ...(opts.statusExtras?.() ?? {}) }));
 
-  app.get<{ Querystring: { since?: number; until?: number } }>('/v1/occupancy', { schema: { querystring: occupancyQuery } }, async (req) => {
+  app.get<{ Querystring: { since?: number; until?: number } }>('/v1/occupancy', { schema: { querystring: occupancyQuery }, config: OPERATOR }, async (req) => {
     const now = kiosk.clock.now();
     const until = req.query.until ?? now;
     const since = req.query.since ?? until - 86_400_000;
@@ -60,7 +91,7 @@ export async function buildHttpApp(kiosk: Kiosk, opts: HttpOptions = {}): Promis
     return { venue: kiosk.config.venue, time: new Date(now).toISOString(), since, until, ...kiosk.occupancy(since, until) };
   });
 
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', { config: OPERATOR }, async (_req, reply) => {
     return reply.type(registry.contentType).send(await registry.metrics());
   });
 
