@@ -128,6 +128,7 @@ export class ClockGuard implements Clock {
 
   /** Asks every probe (in order, stopping at the first that reports sync). */
   async refresh(): Promise<ClockGuardStatus> {
+    if (this.#probes.length === 0) return this.status();
     const now = this.#clock.now();
     const details: string[] = [];
     let next: ClockGuardStatus | undefined;

@@ -4,6 +4,7 @@
  */
 import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
 import type { Kiosk } from './kiosk.js';
+import type { NobleScannerStats } from './radio/noble-scanner.js';
 
 export interface MetricSource {
   name: string;
@@ -31,6 +32,12 @@ export function createKioskMetrics(kiosk: Kiosk, extra: MetricSource[] = []): Re
       },
     },
     { name: 'waymark_scan_restarts_total', help: 'Times scanning was restarted after the controller stopped it', read: () => kiosk.scanner.stats().restarts },
+    {
+      name: 'waymark_radio_foreign_events_total',
+      help: "HCI events noble saw for connections it does not hold (the kiosk's own GATT links on the shared adapter); counted, not errors",
+      read: () => nobleFigure(kiosk, 'foreignEvents'),
+    },
+    { name: 'waymark_radio_warnings_total', help: 'Other warnings from noble (logged at warn level)', read: () => nobleFigure(kiosk, 'warnings') },
     { name: 'waymark_sessions_open', help: 'Open dwell sessions', read: () => kiosk.pipeline.stats().sessionsOpen },
     { name: 'waymark_sessions_closed_total', help: 'Dwell sessions closed', read: () => kiosk.pipeline.stats().sessionsClosed },
     { name: 'waymark_occupancy', help: 'Visitor devices inside now (filtered RSSI over the threshold)', read: () => kiosk.pipeline.stats().occupancyNow },
@@ -53,6 +60,11 @@ export function createKioskMetrics(kiosk: Kiosk, extra: MetricSource[] = []): Re
     });
   }
   return registry;
+}
+
+/** A figure only the noble scanner keeps (0 on the serial radio). */
+function nobleFigure(kiosk: Kiosk, key: 'foreignEvents' | 'warnings'): number {
+  return (kiosk.scanner.stats() as Partial<NobleScannerStats>)[key] ?? 0;
 }
 
 /** What the batch outbox reports for metrics (kiosk/batcher/anchoring.ts `Anchoring.status()`). */

@@ -13,7 +13,15 @@ import {
   COMMITMENT_CHARACTERISTIC_UUID,
   RESPONSE_CHARACTERISTIC_UUID,
 } from '../kiosk/radio/gatt-checkin.js';
-import { type DevicePoll, type NobleInstance, type NoblePeripheral, whenPoweredOn } from '../kiosk/radio/ble-compat.js';
+import {
+  disconnectNobleLinks,
+  nobleConnectionHandle,
+  type DevicePoll,
+  type NobleInstance,
+  type NoblePeripheral,
+  type NobleWarning,
+  whenPoweredOn,
+} from '../kiosk/radio/ble-compat.js';
 import { TapResponseAssembler, type TapMessage } from '../kiosk/radio/tap-frames.js';
 
 export interface PhoneTapClientOptions {
@@ -98,7 +106,7 @@ class NoblePhoneTap implements PhoneTapClient {
   constructor(opts: PhoneTapClientOptions) {
     const kind = opts.socket ?? 'native';
     this.#powerOnTimeoutMs = opts.powerOnTimeoutMs ?? 10_000;
-    const opened = openNoble({ kind, deviceId: opts.deviceId, devicePollMs: opts.devicePollMs });
+    const opened = openNoble({ kind, deviceId: opts.deviceId, devicePollMs: opts.devicePollMs, onWarning: this.#onWarning });
     this.noble = opened.noble;
     this.#socket = opened.socket;
     this.#poll = opened.poll;
@@ -126,8 +134,7 @@ class NoblePhoneTap implements PhoneTapClient {
     if (this.#closed) return;
     this.#closed = true;
     this.#poll.stop();
-    const bindings = this.noble._bindings as unknown as { _aclStreams: Record<string, unknown>; _hci: { disconnect(h: number): void } };
-    for (const handle of Object.keys(bindings._aclStreams)) bindings._hci.disconnect(Number(handle));
+    disconnectNobleLinks(this.noble);
     try {
       if (this.noble.state === 'poweredOn') this.noble.stopScanning();
     } catch {
@@ -141,6 +148,11 @@ class NoblePhoneTap implements PhoneTapClient {
   #whenPoweredOn(): Promise<void> {
     return whenPoweredOn(this.noble, this.#powerOnTimeoutMs, () => new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: adapter did not power on`));
   }
+
+  /** The phone's controller is its own, so nothing is foreign here; anything else is worth a line. */
+  #onWarning = (warning: NobleWarning): void => {
+    if (warning.kind === 'genuine' && !this.#closed) process.emitWarning(`${this.name}: ${warning.message}`, 'NobleWarning');
+  };
 }
 
 /** One tap's state and cleanups, under one deadline. */
@@ -282,7 +294,7 @@ class TapExchange {
    * Request (its error code) on this connection after the write.
    */
   #watchWrite(kiosk: ConnectablePeripheral): Promise<number | null> {
-    const handle = () => this.#noble._bindings._handles[kiosk.uuid] as number | undefined;
+    const handle = () => nobleConnectionHandle(this.#noble, kiosk.uuid);
     return new Promise((resolve) => {
       const onData = (p: Buffer) => {
         // 02 handle|flags(2) length(2) l2cap_length(2) cid(2) att...

@@ -11,7 +11,18 @@ import { TypedEmitter } from '../../core/events.js';
 import type { Advertiser, AdvertiserEvents, RadioState } from '../../core/ports.js';
 import { type GuardedHciSocket } from './hci/guard.js';
 import { evictLibrary, guardedSocketClass, installHciSocket, socketChoiceName, type HciSocketChoice } from './hci/socket.js';
-import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type HciInternals, whenPoweredOn } from './ble-compat.js';
+import {
+  assertSupportedVersion,
+  blenoConnectionHandle,
+  blenoHciSocket,
+  blenoValueHandle,
+  captureProcessListeners,
+  setBlenoAdvertiseEnable,
+  setBlenoAdvertisingParameters,
+  takeOverBlenoDevicePoll,
+  type DevicePoll,
+  whenPoweredOn,
+} from './ble-compat.js';
 
 export interface BlenoAdvertiserOptions {
   /** HCI device number; default BLENO_HCI_DEVICE_ID, else the first device that is up. */
@@ -80,13 +91,9 @@ export interface BlenoPeripheral extends Advertiser {
   valueHandle(characteristicUuid: string): number | undefined;
 }
 
+/** bleno's public API as used here; its internals are reached through ble-compat.ts. */
 interface BlenoInstance extends EventEmitter, BlenoGattClasses {
   state: string;
-  _bindings: EventEmitter & {
-    _hci: HciInternals;
-    _handle: number | null;
-    _gatt: { _handles: ({ type: string; uuid: string; valueHandle?: number } | undefined)[] };
-  };
   startAdvertisingWithEIRData(adv: Buffer, scan: Buffer, callback?: (err?: Error | null) => void): void;
   stopAdvertising(callback?: () => void): void;
   setServices(services: object[], callback?: (err?: Error | null) => void): void;
@@ -154,6 +161,7 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
     const kind = opts.socket ?? 'native';
     this.#powerOnTimeoutMs = opts.powerOnTimeoutMs ?? 10_000;
     this.#deviceName = opts.deviceName ?? 'Waymark';
+    assertSupportedVersion('bleno');
     process.env.NOBLE_MULTI_ROLE ??= '1';
     let bleno: BlenoInstance;
     try {
@@ -165,9 +173,8 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
       throw unavailable(socketChoiceName(kind), opts.deviceId, err);
     }
     this.#bleno = bleno;
-    const hci = bleno._bindings._hci;
-    this.#socket = hci._socket as GuardedHciSocket;
-    this.#poll = takeOverDevicePoll(hci, 'bleno', opts.devicePollMs ?? 1000);
+    this.#socket = blenoHciSocket(bleno) as GuardedHciSocket;
+    this.#poll = takeOverBlenoDevicePoll(bleno, opts.devicePollMs ?? 1000);
     try {
       // adding the first stateChange listener makes bleno bind and initialise synchronously
       this.#removeProcessListeners = captureProcessListeners(() =>
@@ -208,7 +215,7 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
   }
 
   readRssi(timeoutMs = 1000): Promise<number> {
-    const handle = this.#bleno._bindings._handle;
+    const handle = blenoConnectionHandle(this.#bleno);
     if (this.#closed || this.#central === null || handle === null) {
       return Promise.reject(new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: no central connected`));
     }
@@ -238,11 +245,7 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
   }
 
   valueHandle(characteristicUuid: string): number | undefined {
-    const uuid = characteristicUuid.replace(/-/g, '').toLowerCase();
-    for (const h of this.#bleno._bindings._gatt._handles) {
-      if (h?.type === 'characteristic' && h.uuid === uuid) return h.valueHandle;
-    }
-    return undefined;
+    return blenoValueHandle(this.#bleno, characteristicUuid.replace(/-/g, '').toLowerCase());
   }
 
   #onAccept = (address: string): void => {
@@ -302,10 +305,9 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
     if (this.#closed) throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name} is closed`);
     if (!(intervalMs >= 20 && intervalMs <= 10_240)) throw new RangeError(`intervalMs must be 20..10240, got ${intervalMs}`);
     await this.#whenPoweredOn();
-    const hci = this.#bleno._bindings._hci;
     // bleno takes the interval only from BLENO_ADVERTISING_INTERVAL when it sets the parameters
-    hci.setAdvertiseEnable?.(false);
-    withEnv('BLENO_ADVERTISING_INTERVAL', String(intervalMs), () => hci.setAdvertisingParameters?.());
+    setBlenoAdvertiseEnable(this.#bleno, false);
+    withEnv('BLENO_ADVERTISING_INTERVAL', String(intervalMs), () => setBlenoAdvertisingParameters(this.#bleno));
     await this.#startAdvertising();
     this.#advertising = true;
   }
@@ -326,7 +328,7 @@ class BlenoHciAdvertiser extends TypedEmitter<AdvertiserEvents> implements Bleno
     if (this.#closed) return;
     this.#poll.stop();
     if (this.#central !== null) this.#bleno.disconnect();
-    if (this.#advertising) this.#bleno._bindings._hci.setAdvertiseEnable?.(false);
+    if (this.#advertising) setBlenoAdvertiseEnable(this.#bleno, false);
     this.#advertising = false;
     this.#closed = true;
     for (const w of this.#rssiWaiters.splice(0)) w.reject(new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name} is closed`));

@@ -1,13 +1,23 @@
 /**
  * Opens a private noble instance on a guarded HCI socket (the kernel's or a virtual
- * controller's), with its device poll under our control and its process handlers
- * captured, so it can be closed without leaving timers or listeners behind.
+ * controller's), with its device poll under our control, its process handlers captured
+ * and its warnings routed to the caller, so it prints nothing and can be closed without
+ * leaving timers or listeners behind.
  */
 import { createRequire } from 'node:module';
 import { WaymarkError } from '../../core/errors.js';
 import type { GuardedHciSocket } from './hci/guard.js';
 import { guardedSocketClass, installHciSocket, socketChoiceName, type HciSocketChoice } from './hci/socket.js';
-import { captureProcessListeners, takeOverDevicePoll, type DevicePoll, type NobleInstance } from './ble-compat.js';
+import {
+  assertSupportedVersion,
+  captureProcessListeners,
+  nobleHciSocket,
+  routeNobleWarnings,
+  takeOverNobleDevicePoll,
+  type DevicePoll,
+  type NobleInstance,
+  type NobleWarning,
+} from './ble-compat.js';
 
 const here = createRequire(import.meta.url);
 
@@ -20,8 +30,17 @@ export interface OpenNoble {
   devId: number;
 }
 
-export function openNoble(opts: { kind: HciSocketChoice; deviceId?: number; devicePollMs?: number }): OpenNoble {
+export interface OpenNobleOptions {
+  kind: HciSocketChoice;
+  deviceId?: number;
+  devicePollMs?: number;
+  /** Every warning noble has, classified; nothing of noble's reaches the console. */
+  onWarning: (warning: NobleWarning) => void;
+}
+
+export function openNoble(opts: OpenNobleOptions): OpenNoble {
   const { kind, deviceId } = opts;
+  assertSupportedVersion('noble');
   // share the adapter with bleno (noble reads this per event)
   process.env.NOBLE_MULTI_ROLE ??= '1';
   let noble: NobleInstance;
@@ -32,12 +51,9 @@ export function openNoble(opts: { kind: HciSocketChoice; deviceId?: number; devi
   } catch (err) {
     throw radioUnavailable(socketChoiceName(kind), deviceId, err);
   }
-  const hci = noble._bindings?._hci;
-  if (!hci || !noble._bindings._gap) {
-    throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', 'noble is not using its hci-socket bindings (NOBLE_WEBSOCKET or NOBLE_DISTRIBUTED set?)');
-  }
-  const socket = hci._socket as GuardedHciSocket;
-  const poll = takeOverDevicePoll(hci, 'noble', opts.devicePollMs ?? 1000);
+  const socket = nobleHciSocket(noble) as GuardedHciSocket;
+  routeNobleWarnings(noble, opts.onWarning);
+  const poll = takeOverNobleDevicePoll(noble, opts.devicePollMs ?? 1000);
   let removeProcessListeners: () => void;
   try {
     // reading `state` makes noble bind the socket and start its device poll now, not on a later tick

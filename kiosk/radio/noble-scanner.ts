@@ -2,12 +2,14 @@
  * The Scanner port on @abandonware/noble over an HCI socket: the kernel's (guarded), or a
  * virtual controller's. noble is loaded lazily, one instance per scanner, and its
  * per-address maps are pruned after every report so rotating addresses cannot grow memory.
+ * noble's warnings about the kiosk's own GATT links on the shared adapter are only counted.
  */
 import { addressKindOf } from '../../core/address.js';
 import { openNoble } from './noble-instance.js';
 import { socketChoiceName, type HciSocketChoice } from './hci/socket.js';
 import { WaymarkError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
+import type { Logger } from '../../core/log.js';
 import type {
   AdvertisingReport,
   Clock,
@@ -18,9 +20,12 @@ import type {
 } from '../../core/ports.js';
 import { type GuardedHciSocket, type HciGuardCounters } from './hci/guard.js';
 import {
+  forgetNoblePeripheral,
+  nobleRetainedEntries,
   type DevicePoll,
   type NobleInstance,
   type NoblePeripheral,
+  type NobleWarning,
   whenPoweredOn,
 } from './ble-compat.js';
 
@@ -36,9 +41,25 @@ export interface NobleScannerOptions {
   powerOnTimeoutMs?: number;
   /** How often noble checks whether the adapter is up (default 1000 ms, as noble). */
   devicePollMs?: number;
+  /**
+   * Where noble's genuine warnings go, at warn level. Without one they go to
+   * process.emitWarning (one line on stderr, no stack).
+   */
+  logger?: Logger;
+}
+
+export interface NobleScannerStats extends ScannerStats {
+  /**
+   * noble warnings about HCI events on connections noble does not hold: on an adapter
+   * shared with bleno, the kiosk's own GATT links (link RSSI reads, disconnections).
+   */
+  foreignEvents: number;
+  /** Other noble warnings (logged). */
+  warnings: number;
 }
 
 export interface NobleScanner extends Scanner {
+  stats(): NobleScannerStats;
   /** The guard's counters for this scanner's socket. */
   guardCounters(): HciGuardCounters;
   /** Entries left in noble's per-address maps (for leak checks). */
@@ -47,8 +68,6 @@ export interface NobleScanner extends Scanner {
   readonly noble: NobleInstance;
 }
 
-
-/** How the top two bits of a random address classify it (Core spec Vol 6 Part B 1.3). */
 
 /** Copies what the kiosk needs out of a noble peripheral; the bytes are copied so no HCI buffer stays referenced. */
 export function toAdvertisingReport(p: NoblePeripheral, time: number): AdvertisingReport {
@@ -100,6 +119,7 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
   readonly #removeProcessListeners: () => void;
   readonly #restartDelayMs: number;
   readonly #powerOnTimeoutMs: number;
+  readonly #log: Logger | undefined;
   #wantScanning = false;
   #scanning = false;
   #closed = false;
@@ -107,6 +127,8 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
   #reports = 0;
   #restarts = 0;
   #pruned = 0;
+  #foreignEvents = 0;
+  #warnings = 0;
 
   constructor(opts: NobleScannerOptions) {
     super();
@@ -114,11 +136,12 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     this.#clock = opts.clock;
     this.#restartDelayMs = opts.restartDelayMs ?? 100;
     this.#powerOnTimeoutMs = opts.powerOnTimeoutMs ?? 10_000;
+    this.#log = opts.logger;
 
     // report every HCI advertising report (not only after a scan response), as a presence
     // logger needs; noble reads this per event
     process.env.NOBLE_REPORT_ALL_HCI_EVENTS ??= '1';
-    const opened = openNoble({ kind, deviceId: opts.deviceId, devicePollMs: opts.devicePollMs });
+    const opened = openNoble({ kind, deviceId: opts.deviceId, devicePollMs: opts.devicePollMs, onWarning: this.#onWarning });
     const noble = opened.noble;
     this.noble = noble;
     this.#socket = opened.socket;
@@ -131,7 +154,6 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     noble.on('scanStart', this.#onScanStart);
     noble.on('scanStop', this.#onScanStop);
     noble.on('discover', this.#onDiscover);
-    noble.on('warning', this.#onWarning);
   }
 
   async start(): Promise<void> {
@@ -165,13 +187,15 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     });
   }
 
-  stats(): ScannerStats {
+  stats(): NobleScannerStats {
     const g = this.#socket.guard.counters;
     return {
       reports: this.#reports,
       dropped: g.hciMalformed + g.adMalformed + g.rssiOutOfRange,
       restarts: this.#restarts,
       pruned: this.#pruned,
+      foreignEvents: this.#foreignEvents,
+      warnings: this.#warnings,
     };
   }
 
@@ -180,10 +204,8 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
   }
 
   retainedAddresses(): number {
-    const n = this.noble;
-    const b = n._bindings;
-    return Object.keys(n._peripherals).length + Object.keys(n._discoveredPeripheralUUids).length +
-      Object.keys(b._addresses).length + Object.keys(b._gap._discoveries).length;
+    const n = nobleRetainedEntries(this.noble);
+    return n.peripherals + n.discoveredUuids + n.addresses + n.discoveries;
   }
 
   async close(): Promise<void> {
@@ -203,7 +225,6 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     this.noble.off('scanStart', this.#onScanStart);
     this.noble.off('scanStop', this.#onScanStop);
     this.noble.off('discover', this.#onDiscover);
-    this.noble.off('warning', this.#onWarning);
     this.#removeProcessListeners();
     this.#socket.stop();
     (this.#socket.inner as { close?: () => void }).close?.();
@@ -239,28 +260,23 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     this.emit('report', report);
   };
 
-  #onWarning = (message: string): void => {
-    this.#emitError(new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name}: noble warning: ${message}`));
+  /** Not radio failures: the radio keeps working through both kinds. */
+  #onWarning = (warning: NobleWarning): void => {
+    if (this.#closed) return;
+    if (warning.kind === 'foreign') {
+      this.#foreignEvents++;
+      return;
+    }
+    this.#warnings++;
+    if (this.#log) this.#log.warn({ radio: this.name, warning: warning.message }, 'noble warning');
+    else process.emitWarning(`${this.name}: ${warning.message}`, 'NobleWarning');
   };
 
   // ---- internals --------------------------------------------------------------------
 
-  /** Forgets an address in every map noble keeps per address (none of which noble prunes itself). */
+  /** Forgets an address in every map noble keeps per address, unless someone holds a connection to it. */
   #prune(uuid: string, address: string): void {
-    const n = this.noble;
-    const b = n._bindings;
-    if (b._handles[uuid] !== undefined) return; // someone holds a connection to it
-    delete n._peripherals[uuid];
-    delete n._services[uuid];
-    delete n._characteristics[uuid];
-    delete n._descriptors[uuid];
-    delete n._discoveredPeripheralUUids[uuid];
-    delete b._addresses[uuid];
-    delete b._addresseTypes[uuid];
-    delete b._connectable[uuid];
-    delete b.scannable[uuid];
-    delete b._gap._discoveries[address];
-    this.#pruned++;
+    if (forgetNoblePeripheral(this.noble, uuid, address)) this.#pruned++;
   }
 
   #scheduleRestart(): void {

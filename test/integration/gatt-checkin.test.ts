@@ -5,6 +5,8 @@ import { COMMITMENT_CHARACTERISTIC_UUID, checkinServiceAd } from '../../kiosk/ra
 import { createPhoneTapClient } from '../../sim/phone-tap.js';
 import { ANSWER_LENGTH, attestationFor, freshDevId, kioskAndPhone } from '../helpers/virtual-ble.js';
 import { VirtualHciSocket } from '../../sim/hci-socket.js';
+import { ManualClock } from '../../core/clock.js';
+import { createNobleScanner } from '../../kiosk/radio/noble-scanner.js';
 
 const visitor = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
 
@@ -147,6 +149,38 @@ t.test('beacon data set while a phone is connected goes on air when it leaves', 
   await until(() => kioskController.advertising().enabled && sameBytes(kioskController.advertising().data, next));
   t.pass('the new data is on air once the phone left');
   t.same(errors, []);
+});
+
+t.test("the kiosk's scanner on the same adapter counts the taps' link events as foreign, with no radio error and nothing printed", async (t) => {
+  const { kioskId, phoneId, kioskController, phone, checkin } = await kioskAndPhone(t);
+  defaultHciHub.setLinkRssi(kioskId, phoneId, -40);
+  // as the kiosk daemon runs: noble scanning on the adapter bleno serves GATT on
+  const scanner = createNobleScanner({ socket: VirtualHciSocket, deviceId: kioskId, clock: new ManualClock(Date.UTC(2026, 4, 1, 12)) });
+  const errors: Error[] = [];
+  scanner.on('error', (err) => errors.push(err));
+  const printed: string[] = [];
+  const { warn, log } = console;
+  console.warn = (...a: unknown[]) => void printed.push(a.join(' '));
+  console.log = (...a: unknown[]) => void printed.push(a.join(' '));
+  t.teardown(async () => {
+    console.warn = warn;
+    console.log = log;
+    await scanner.close();
+  });
+  await scanner.start();
+
+  for (let i = 0; i < 2; i++) {
+    const result = await phone.tap(visitor);
+    t.equal(result.ok, true, `tap ${i + 1}`);
+    await until(() => defaultHciHub.links().length === 0 && kioskController.advertising().enabled);
+  }
+  t.match(checkin.stats(), { connections: 2, answered: 2 });
+  // 4 Read RSSI answers per tap, and each tap's Disconnection Complete
+  await until(() => scanner.stats().foreignEvents >= 10);
+  t.equal(scanner.stats().foreignEvents, 10);
+  t.equal(scanner.stats().warnings, 0);
+  t.same(errors, [], 'no radio error');
+  t.same(printed.filter((line) => /noble/i.test(line)), [], 'no noble warning on the console');
 });
 
 t.test('a phone that finds no kiosk fails with reason timeout and leaves no connection attempt behind', async (t) => {
