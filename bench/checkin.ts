@@ -55,7 +55,7 @@ async function httpLatency(rate: number, seconds: number): Promise<{ p50: number
   const service = new CheckinService({ db, clock: benchClock, key: Wallet.createRandom(), chainId: 31337, registry: REGISTRY, venueId: 1, geohash: 'u4pruydqq', settings: config.checkin });
   const app = Fastify({ logger: false });
   app.setErrorHandler(errorHandler);
-  await app.register(checkinRoutes, { service, venueName: 'Bench', rateLimit: config.checkin.rateLimit });
+  await app.register(checkinRoutes, { service, venueName: 'Bench', publicUrl: () => 'http://127.0.0.1:8080', rateLimit: config.checkin.rateLimit });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as { port: number }).port;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });

@@ -4,16 +4,13 @@
  * S0's workload (Poisson check-ins, |U| = 100..600 users, 3..18 location contracts).
  */
 import { randomBytes } from 'node:crypto';
-import { Interface, Wallet } from 'ethers';
+import { Interface } from 'ethers';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { startAnvil, type AnvilNode } from '../contracts/anvil.js';
+import type { AnvilNode } from '../contracts/anvil.js';
 import { getArtifact } from '../contracts/build.js';
-import { connectProvider, registryClient } from '../contracts/client.js';
-import { deploy } from '../contracts/actions/deploy.js';
-import { registerRegion } from '../contracts/actions/register-region.js';
-import { registerVenue } from '../contracts/actions/register-venue.js';
-import { authorizeKiosk } from '../contracts/actions/authorize-kiosk.js';
+import { registryClient } from '../contracts/client.js';
 import { commitBatch } from '../contracts/actions/commit-batch.js';
+import { deployDevRegistry, devWallet, setUpDevVenue, startDevNode, type DevNode } from '../sim/dev-chain.js';
 import type { BenchFigure, BenchGroup } from './types.js';
 
 const RECORDS_PER_BATCH = 1000;
@@ -99,31 +96,25 @@ async function sendAll(url: string, txs: { from: string; to?: string; data: stri
 }
 
 /** Waymark: gasUsed of commitBatch for batches of 1,000 real Merkle-tree records. */
-async function measureWaymark(node: AnvilNode, batches: number, log: (l: string) => void) {
-  const provider = connectProvider(node.rpcUrl, { chainId: 31337, pollingIntervalMs: 20 });
-  try {
-    const [admin, authority, operator, kiosk] = node.accounts.slice(0, 4).map((k) => new Wallet(k, provider));
-    const { registry } = await deploy(admin);
-    await registerRegion(registryClient(admin, registry), { prefix: 'u4pr', authority: authority.address });
-    const { venueId } = await registerVenue(registryClient(authority, registry), { geohash: 'u4pruydqq', operator: operator.address });
-    await authorizeKiosk(registryClient(operator, registry), { venueId, kiosk: kiosk.address });
-    const gas: number[] = [];
-    let t = 1_700_000_000;
-    for (let seq = 0; seq <= batches; seq++) {
-      const leaves = Array.from({ length: RECORDS_PER_BATCH }, () => [`0x${randomBytes(32).toString('hex')}`]);
-      const tree = StandardMerkleTree.of(leaves, ['bytes32']);
-      const r = await commitBatch(registryClient(kiosk, registry), {
-        venueId, seq, merkleRoot: tree.root, count: RECORDS_PER_BATCH, fromTime: t, toTime: t + 3599,
-      });
-      t += 3600;
-      gas.push(Number(r.gasUsed));
-    }
-    const [first, ...steady] = gas;
-    log(`waymark: first commit ${first} gas, steady ${Math.round(mean(steady))} ± ${Math.round(std(steady))} gas over ${steady.length} batches`);
-    return { first, steady: mean(steady), steadyStd: std(steady), batches: steady.length };
-  } finally {
-    provider.destroy();
+async function measureWaymark(node: DevNode, batches: number, log: (l: string) => void) {
+  // the dev chain's registry and venue (sim/dev-chain.ts); the dev kiosk commits
+  const registry = await deployDevRegistry(node.provider);
+  const venueId = await setUpDevVenue(node.provider, registry);
+  const kiosk = registryClient(devWallet('kiosk', node.provider), registry);
+  const gas: number[] = [];
+  let t = 1_700_000_000;
+  for (let seq = 0; seq <= batches; seq++) {
+    const leaves = Array.from({ length: RECORDS_PER_BATCH }, () => [`0x${randomBytes(32).toString('hex')}`]);
+    const tree = StandardMerkleTree.of(leaves, ['bytes32']);
+    const r = await commitBatch(kiosk, {
+      venueId, seq, merkleRoot: tree.root, count: RECORDS_PER_BATCH, fromTime: t, toTime: t + 3599,
+    });
+    t += 3600;
+    gas.push(Number(r.gasUsed));
   }
+  const [first, ...steady] = gas;
+  log(`waymark: first commit ${first} gas, steady ${Math.round(mean(steady))} ± ${Math.round(std(steady))} gas over ${steady.length} batches`);
+  return { first, steady: mean(steady), steadyStd: std(steady), batches: steady.length };
 }
 
 interface ConfigResult { users: number; locations: number; checkins: number; mean: number; std: number; stdCheckin: number }
@@ -200,10 +191,10 @@ export const group: BenchGroup = {
   async run({ quick, log }): Promise<BenchFigure[]> {
     const rounds = quick ? 1 : 10;
     const started = Date.now();
-    const node = await startAnvil({ accounts: Math.max(...USERS), gasLimit: 4_000_000_000n });
+    const node = await startDevNode({ anvil: { accounts: Math.max(...USERS), gasLimit: 4_000_000_000n }, pollingIntervalMs: 20 });
     try {
       const waymark = await measureWaymark(node, quick ? 5 : 20, log);
-      const s0 = await measureS0(node, rounds, log);
+      const s0 = await measureS0(node.anvil!, rounds, log);
       const perCheckin = waymark.steady / RECORDS_PER_BATCH;
       const s0Mean = mean(s0.all);
       log(`gas bench: ${s0.all.length} S0 check-ins in ${((Date.now() - started) / 1000).toFixed(1)} s`);

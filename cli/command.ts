@@ -10,6 +10,9 @@ type ParseArgsOption = NonNullable<ParseArgsConfig['options']>[string];
 /** parseArgs options, each with a description for `--help`. */
 export type CliOptions = Record<string, ParseArgsOption & { description?: string }>;
 
+/** Flag values as node:util parseArgs returns them; read them with cli/flags.ts. */
+export type CliValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
 export interface CliIO {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
@@ -28,5 +31,5 @@ export interface CliCommand<O extends CliOptions = CliOptions> {
   options: O;
   /** Positional arguments allowed (names for help). */
   positionals?: string[];
-  run(args: { values: Record<string, string | boolean | string[] | boolean[] | undefined>; positionals: string[] }, io: CliIO): Promise<number>;
+  run(args: { values: CliValues; positionals: string[] }, io: CliIO): Promise<number>;
 }

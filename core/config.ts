@@ -59,6 +59,12 @@ export const configSchema = z.object({
   http: z.object({
     host: z.string().min(1).default('0.0.0.0'),
     port: z.number().int().min(0).max(65535).default(8080),
+    /**
+     * File (0600) holding the operator token: operator routes (status, metrics, batches,
+     * occupancy) answer other machines only with `Authorization: Bearer <token>`. Without
+     * it they answer on loopback only.
+     */
+    operatorTokenFile: z.string().min(1).optional(),
   }).strict().prefault({}),
   chain: z.object({
     /** JSON-RPC URL of the EVM node; absent = no anchoring. */
@@ -103,7 +109,7 @@ export const configSchema = z.object({
     tokenPeriodS: z.number().int().min(5).max(30).default(20),
     /** A token is accepted this long after it was issued, seconds (at least tokenPeriodS). */
     tokenValidityS: z.number().int().min(5).max(600).default(60),
-    /** Base URL phones reach the kiosk at, encoded in the QR code; default: the Host the page was loaded from. */
+    /** Base URL phones reach the kiosk at, encoded in the QR code (the request's Host header is never used). Without it the screen shows no QR; BLE taps still work. */
     publicUrl: z.string().url().optional(),
     /** The clock counts as synced when the chain's latest block time agrees within this, seconds. */
     chainClockToleranceS: z.number().positive().max(3600).default(30),

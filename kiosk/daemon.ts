@@ -5,7 +5,9 @@
  * service, and the HTTP server, runs the start-up checks, and stops everything in reverse
  * order — on any failure during start, or when asked.
  */
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
+import { WaymarkError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import type { KioskConfig } from '../core/config.js';
 import { silentLogger, type Logger } from '../core/log.js';
@@ -21,7 +23,7 @@ import { createBeaconBroadcaster, publishBeaconKey } from './beacon-service.js';
 import type { BeaconBroadcaster } from './beacon-broadcaster.js';
 import { startKioskAnchoring, loadConfiguredKioskKey, type KioskAnchoringOptions } from './batcher/kiosk-anchoring.js';
 import type { Anchoring } from './batcher/anchoring.js';
-import type { KioskKey } from './batcher/kiosk-key.js';
+import type { KioskKey } from '../contracts/kiosk-key.js';
 import { batchRoutes } from './http/batch-routes.js';
 import { buildHttpApp } from './http/server.js';
 import { batchMetricSources } from './metrics.js';
@@ -47,6 +49,8 @@ export interface KioskDaemonOptions {
   anchoring?: Pick<KioskAnchoringOptions, 'pollingIntervalMs' | 'sender'>;
   /** Publish the beacon key in the registry at start (default true when anchoring is on). */
   publishBeaconKey?: boolean;
+  /** Without checkin.publicUrl, put the daemon's own listening URL in the QR code (the demo, on one machine). */
+  publicUrlFromListenAddress?: boolean;
 }
 
 export interface KioskDaemon {
@@ -100,7 +104,11 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     if (anchoring) stack.push('anchoring', () => anchoring.stop());
 
     // check-in attestations (QR over HTTP, BLE tap over GATT) when the key and chain domain are known
-    const checkin = startKioskCheckin(kiosk, key, { clockGuard: clock, chainHealth: () => health });
+    let publicUrl = config.checkin.publicUrl;
+    const checkin = startKioskCheckin(kiosk, key, { clockGuard: clock, chainHealth: () => health, publicUrl: () => publicUrl });
+    if (checkin && !publicUrl && !opts.publicUrlFromListenAddress) {
+      logger.warn('checkin.publicUrl is not set: the screen shows no QR code (BLE taps still check in); set it with waymark provision config write --public-url');
+    }
 
     // the signed positioning beacon, on the same adapter as the scanner
     const beacon = radio.advertiser ? createBeaconBroadcaster({ config, clock, advertiser: radio.advertiser, logger }) : undefined;
@@ -138,8 +146,10 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
       logger.warn({ err: (err as Error).message }, 'device certificate unreadable; not shown in /v1/status');
     }
 
+    const operatorToken = config.http.operatorTokenFile ? readOperatorToken(config.http.operatorTokenFile) : undefined;
     const app = await buildHttpApp(kiosk, {
       logger,
+      operatorToken,
       statusExtras: () => ({
         ...(deviceCertificate ? { deviceCertificate } : {}),
         beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
@@ -157,6 +167,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? 'localhost' : config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
     const url = `http://${host}:${port}/`;
     logger.info({ url }, 'kiosk HTTP listening');
+    if (!publicUrl && opts.publicUrlFromListenAddress) publicUrl = url;
 
     return {
       config, kiosk, clock, radio, anchoring, checkin, beacon, gatt, app, url, beaconKeyPublished,
@@ -166,6 +177,20 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     await stack.run();
     throw err;
   }
+}
+
+/** The operator token from its file (one line, at least 32 characters). */
+function readOperatorToken(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', `http.operatorTokenFile ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (!/^[\x21-\x7e]{32,512}$/.test(text)) {
+    throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', `http.operatorTokenFile ${path} must hold one token of 32 to 512 printable characters`);
+  }
+  return text;
 }
 
 function withoutClock<T extends { clock: unknown }>(status: T): Omit<T, 'clock'> {

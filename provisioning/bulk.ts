@@ -15,7 +15,7 @@ import { ProgressBar, type ProgressSink } from './progress.js';
 import { geohashOf, parseVenueDescription, regionSignerFor, registerVenueAt } from './venue.js';
 import { initKiosk } from './init.js';
 import { existingKeyFile, kioskFiles } from '../core/data-dir.js';
-import { keyFileAddress } from './keys.js';
+import { keyFileAddress } from '../contracts/kiosk-key.js';
 import { authorizeKioskWithCertificate, parseEthAmount } from './authorize.js';
 import { writeKioskConfig } from './config-file.js';
 

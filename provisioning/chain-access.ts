@@ -85,6 +85,6 @@ export async function openChain(target: ChainTarget): Promise<ChainSession> {
 
 /** An operator (or authority) key file, opened with its own passphrase source. */
 export function readOperatorKey(path: string, values: { passphraseFile?: string }, env: NodeJS.ProcessEnv, label = 'operator keystore'): Promise<BaseWallet> {
-  const source: PassphraseSource = { file: values.passphraseFile, env, envName: ENV.OPERATOR_KEY_PASSPHRASE, label };
+  const source: PassphraseSource = { file: values.passphraseFile, env, envName: ENV.OPERATOR_KEY_PASSPHRASE, label, fileHint: '--operator-passphrase-file' };
   return readKeyFile(path, source);
 }

@@ -12,7 +12,8 @@ import { revokeKiosk } from '../contracts/actions/revoke-kiosk.js';
 import type { ChainSession } from './chain-access.js';
 import { readDeviceCertificate } from '../contracts/device-certificate.js';
 import { kioskFiles } from '../core/data-dir.js';
-import { keyFileAddress, wipeFile } from './keys.js';
+import { keyFileAddress } from '../contracts/kiosk-key.js';
+import { wipeFile } from './keys.js';
 
 export const DECOMMISSION_RECORD = 'decommissioned.json';
 

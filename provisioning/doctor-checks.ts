@@ -15,6 +15,7 @@ import { systemClock } from '../core/clock.js';
 import { getArtifact } from '../contracts/build.js';
 import { getVenue } from '../contracts/actions/get-venue.js';
 import { isKiosk } from '../contracts/actions/is-kiosk.js';
+import { kioskKeyFile } from '../contracts/kiosk-key.js';
 import { SerialLink } from '../firmware-bridge/link.js';
 import { provisioningGaps } from './config-file.js';
 import { fileMode, readKeyFile } from './keys.js';
@@ -58,7 +59,7 @@ const keyCheck: DoctorCheck = {
   description: 'the kiosk key file exists, is private (0600) and opens with its passphrase',
   async run(ctx) {
     const config = ctx.config();
-    const keyFile = config.chain.keyFile ?? kioskFiles(config.dataDir).keystore;
+    const keyFile = kioskKeyFile(config);
     if (!existsSync(keyFile)) return fail(`${keyFile} does not exist`, "run 'waymark provision init --data-dir DIR' (or fix chain.keyFile)");
     const mode = fileMode(keyFile);
     if ((mode & 0o077) !== 0) return fail(`${keyFile} has mode 0${mode.toString(8)}: other users can read the key`, `chmod 600 ${keyFile}`);

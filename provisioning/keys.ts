@@ -1,13 +1,15 @@
 /**
- * Key files for kiosks and operators: an ethers JSON keystore (scrypt) or a plain hex key,
- * always written 0600 and atomically; the passphrase comes from a file, the environment or
- * a non-echoing terminal prompt. Nothing here ever prints or logs a secret.
+ * Key files for kiosks and operators, provisioning's side: writing them (an ethers JSON
+ * keystore (scrypt) or a plain hex key, always 0600 and atomically), wiping them, and
+ * opening them through contracts/kiosk-key.ts (the loader the daemon uses too) with a
+ * non-echoing terminal prompt as the last passphrase source. Nothing here prints a secret.
  */
-import { chmodSync, closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fsyncSync, openSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, basename, join } from 'node:path';
-import { Wallet, SigningKey, computeAddress, getAddress, isHexString, type BaseWallet } from 'ethers';
-import { WaymarkError, isWaymarkError } from '../core/errors.js';
+import { Wallet, SigningKey, type BaseWallet } from 'ethers';
+import { WaymarkError } from '../core/errors.js';
+import { loadKioskKey, resolvePassphrase as resolveKeyPassphrase, type PassphraseOptions, type PassphrasePrompt } from '../contracts/kiosk-key.js';
 
 export const MIN_PASSPHRASE_LENGTH = 8;
 export const KEY_FILE_MODE = 0o600;
@@ -19,36 +21,22 @@ export interface PassphraseSource {
   /** The environment variable to read, e.g. WAYMARK_KEY_PASSPHRASE. */
   envName: string;
   /** Ask on the terminal when neither gives one; default: only when stdin is a TTY. */
-  prompt?: ((question: string) => Promise<string>) | false;
+  prompt?: PassphrasePrompt | false;
   /** What the passphrase unlocks, for messages ("kiosk keystore"). */
   label: string;
+  /** How to name the passphrase file in messages, e.g. "--operator-passphrase-file". */
+  fileHint?: string;
+}
+
+/** The loader's passphrase options for a source: the terminal prompt unless told otherwise. */
+function loaderOptions(src: PassphraseSource): PassphraseOptions {
+  const prompt = src.prompt === undefined ? (process.stdin.isTTY ? promptHidden : false) : src.prompt;
+  return { passphraseFile: src.file, env: src.env, envName: src.envName, label: src.label, fileHint: src.fileHint, prompt };
 }
 
 /** The passphrase from the first source that has one; WAYMARK_ERR_KEY_PASSPHRASE when none does. */
-export async function resolvePassphrase(src: PassphraseSource, opts: { confirm?: boolean; minLength?: number } = {}): Promise<string> {
-  let passphrase: string | undefined;
-  if (src.file !== undefined) {
-    if (!existsSync(src.file)) throw new WaymarkError('WAYMARK_ERR_KEY_NOT_FOUND', `passphrase file ${src.file}`, { details: { file: src.file } });
-    passphrase = readFileSync(src.file, 'utf8').replace(/\r?\n$/, '');
-  } else if (src.env[src.envName]) {
-    passphrase = src.env[src.envName];
-  } else {
-    const prompt = src.prompt === undefined ? (process.stdin.isTTY ? promptHidden : undefined) : src.prompt || undefined;
-    if (!prompt) {
-      throw new WaymarkError('WAYMARK_ERR_KEY_PASSPHRASE', `no passphrase for the ${src.label}: pass --passphrase-file FILE or set ${src.envName} (no terminal to ask on)`, {
-        details: { reason: 'missing' },
-      });
-    }
-    passphrase = await prompt(`Passphrase for the ${src.label}: `);
-    if (opts.confirm && (await prompt('Repeat the passphrase: ')) !== passphrase) {
-      throw new WaymarkError('WAYMARK_ERR_KEY_PASSPHRASE', 'the two passphrases differ', { details: { reason: 'mismatch' } });
-    }
-  }
-  if (!passphrase) throw new WaymarkError('WAYMARK_ERR_KEY_PASSPHRASE', `the passphrase for the ${src.label} is empty`, { details: { reason: 'empty' } });
-  if (opts.minLength !== undefined && passphrase.length < opts.minLength) {
-    throw new WaymarkError('WAYMARK_ERR_KEY_PASSPHRASE', `a new ${src.label} needs a passphrase of at least ${opts.minLength} characters`, { details: { reason: 'short' } });
-  }
-  return passphrase;
+export function resolvePassphrase(src: PassphraseSource, opts: { confirm?: boolean; minLength?: number } = {}): Promise<string> {
+  return resolveKeyPassphrase(loaderOptions(src), opts);
 }
 
 /** Reads a line from the terminal without echoing it (raw mode); Ctrl-C aborts. */
@@ -81,54 +69,14 @@ export function promptHidden(question: string): Promise<string> {
   });
 }
 
-/** True when the file holds a JSON keystore (rather than a hex key). */
-export function isKeystoreText(text: string): boolean {
-  return text.trimStart().startsWith('{');
-}
-
-function readKeyText(path: string): string {
-  if (!existsSync(path)) throw new WaymarkError('WAYMARK_ERR_KEY_NOT_FOUND', path, { details: { file: path } });
-  return readFileSync(path, 'utf8');
-}
-
-function parsePlainKey(text: string, path: string): string {
-  const hex = text.trim();
-  const key = hex.startsWith('0x') ? hex : `0x${hex}`;
-  if (!isHexString(key, 32)) throw new WaymarkError('WAYMARK_ERR_KEY_INVALID', `${path} is neither a JSON keystore nor a 32-byte hex private key`, { details: { file: path } });
-  return key;
-}
-
-/** The address a key file belongs to, without its passphrase (keystores carry it in clear). */
-export function keyFileAddress(path: string): string {
-  const text = readKeyText(path);
-  if (!isKeystoreText(text)) return computeAddress(parsePlainKey(text, path));
-  try {
-    const address = (JSON.parse(text) as { address?: unknown }).address;
-    if (typeof address === 'string') return getAddress(address.startsWith('0x') ? address : `0x${address}`);
-  } catch {
-    // fall through
-  }
-  throw new WaymarkError('WAYMARK_ERR_KEY_INVALID', `${path} is not a JSON keystore with an address`, { details: { file: path } });
-}
-
 /**
- * Opens a key file: a hex key as is, a keystore with the passphrase from `passphrase`
- * (asked for only when needed). A wrong passphrase is WAYMARK_ERR_KEY_PASSPHRASE.
+ * Opens a key file with contracts/kiosk-key.ts: a hex key as is, a keystore with the
+ * passphrase from `passphrase` (a source, or a prompt asked only when needed). A wrong
+ * passphrase is WAYMARK_ERR_KEY_PASSPHRASE, as it is for the daemon.
  */
-export async function readKeyFile(path: string, passphrase: PassphraseSource | (() => Promise<string>)): Promise<BaseWallet> {
-  const text = readKeyText(path);
-  if (!isKeystoreText(text)) return new Wallet(parsePlainKey(text, path));
-  const secret = typeof passphrase === 'function' ? await passphrase() : await resolvePassphrase(passphrase);
-  try {
-    return await Wallet.fromEncryptedJson(text, secret);
-  } catch (err) {
-    if (isWaymarkError(err)) throw err;
-    const e = err as { code?: string; shortMessage?: string; message?: string };
-    if (e.shortMessage === 'incorrect password') {
-      throw new WaymarkError('WAYMARK_ERR_KEY_PASSPHRASE', `wrong passphrase for ${path}`, { details: { file: path, reason: 'wrong' } });
-    }
-    throw new WaymarkError('WAYMARK_ERR_KEY_INVALID', `${path}: ${e.shortMessage ?? e.message ?? String(err)}`, { details: { file: path } });
-  }
+export async function readKeyFile(path: string, passphrase: PassphraseSource | PassphrasePrompt): Promise<BaseWallet> {
+  const opts: PassphraseOptions = typeof passphrase === 'function' ? { env: {}, prompt: passphrase } : loaderOptions(passphrase);
+  return new Wallet((await loadKioskKey({ keyFile: path, ...opts })).privateKey);
 }
 
 /** Writes `text` to `path` with mode 0600 through a temp file and a rename (never half a key). */

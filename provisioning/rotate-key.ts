@@ -14,7 +14,8 @@ import { authorizeKioskWithCertificate, type AuthorizeResult } from './authorize
 import { writeDeviceCertificate } from '../contracts/device-certificate.js';
 import { writeIdentity, type KioskIdentity } from './init.js';
 import { existingKeyFile, kioskFiles } from '../core/data-dir.js';
-import { isKeystoreText, keyFileAddress, resolvePassphrase, wipeFile, writeKeystore, writePlainKey, MIN_PASSPHRASE_LENGTH, type PassphraseSource } from './keys.js';
+import { isKeystoreText, keyFileAddress } from '../contracts/kiosk-key.js';
+import { resolvePassphrase, wipeFile, writeKeystore, writePlainKey, MIN_PASSPHRASE_LENGTH, type PassphraseSource } from './keys.js';
 
 export interface RotateKeyParameters {
   dataDir: string;

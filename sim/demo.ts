@@ -15,7 +15,7 @@ import { silentLogger, type Logger } from '../core/log.js';
 import { toHex } from '../beacon/index.js';
 import type { SightingsSummary } from '../kiosk/replay.js';
 import { startKioskDaemon, type KioskDaemon } from '../kiosk/daemon.js';
-import type { KioskKey } from '../kiosk/batcher/kiosk-key.js';
+import type { KioskKey } from '../contracts/kiosk-key.js';
 import type { BeaconBroadcaster } from '../kiosk/beacon-broadcaster.js';
 import { openVirtualRadio, type VirtualRadio } from './virtual-radio.js';
 import { startDemoPhones, type DemoPhones, type DemoTapCounts } from './demo-phones.js';
@@ -136,6 +136,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       key: kioskKeyOf(opts.kioskKey ?? chain?.kioskKey ?? Wallet.createRandom().privateKey),
       // the simulated clock is its own truth
       clockProbes: [],
+      // the demo's visitors and screen are on this machine: the QR links to the demo itself
+      publicUrlFromListenAddress: true,
       anchoring: { pollingIntervalMs: 100, sender: { pollMs: 250, backoffMinMs: 250, backoffMaxMs: 5_000 } },
     });
     cleanup.push(() => daemon.stop());

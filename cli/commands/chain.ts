@@ -6,7 +6,7 @@ import { WaymarkError } from '../../core/errors.js';
 import { ANVIL_DEV_KEYS } from '../../contracts/anvil.js';
 import { connectProvider } from '../../contracts/client.js';
 import { deploy } from '../../contracts/actions/deploy.js';
-import { loadKioskKey } from '../../kiosk/batcher/kiosk-key.js';
+import { loadKioskKey } from '../../contracts/kiosk-key.js';
 import { probeChainId } from '../../kiosk/batcher/outbox-chain.js';
 import { intFlag } from './demo.js';
 

@@ -5,7 +5,6 @@
  * error), and the outbox starts. Otherwise it logs that anchoring is off.
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
 import type { Kiosk } from '../kiosk.js';
 import { connectProvider, registryClient } from '../../contracts/client.js';
@@ -14,15 +13,8 @@ import { isKiosk } from '../../contracts/actions/is-kiosk.js';
 import { AttestationStore } from '../checkin/records.js';
 import { Anchoring, type AnchoringOptions } from './anchoring.js';
 import { attestationRecordSource } from './attestation-source.js';
-import { loadKioskKey, type KioskKey } from './kiosk-key.js';
+import { kioskKeyFile, loadKioskKey, type KioskKey } from '../../contracts/kiosk-key.js';
 import { createOutboxChain, probeChainId } from './outbox-chain.js';
-
-export const DEFAULT_KEY_FILE = 'kiosk-key.json';
-
-/** Where the kiosk's chain key lives: chain.keyFile, else <dataDir>/kiosk-key.json. */
-export function kioskKeyFile(config: Kiosk['config']): string {
-  return config.chain.keyFile ?? join(config.dataDir, DEFAULT_KEY_FILE);
-}
 
 /** The kiosk's chain key, or undefined when there is no key file yet. */
 export async function loadConfiguredKioskKey(config: Kiosk['config'], env?: NodeJS.ProcessEnv): Promise<KioskKey | undefined> {

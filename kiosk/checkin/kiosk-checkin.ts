@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Kiosk } from '../kiosk.js';
 import type { TapCheckinHandler } from '../../core/ports.js';
-import type { KioskKey } from '../batcher/kiosk-key.js';
+import type { KioskKey } from '../../contracts/kiosk-key.js';
 import { checkinRoutes } from '../http/checkin-routes.js';
 import { CheckinService } from './service.js';
 import type { ChainHealth, ClockGuard } from '../clock-guard.js';
@@ -22,7 +22,7 @@ export interface KioskCheckin {
 export function startKioskCheckin(
   kiosk: Kiosk,
   key: KioskKey | undefined,
-  opts: { clockGuard: ClockGuard; chainHealth?: () => ChainHealth | undefined },
+  opts: { clockGuard: ClockGuard; chainHealth?: () => ChainHealth | undefined; publicUrl: () => string | undefined },
 ): KioskCheckin | undefined {
   const { config, log } = kiosk;
   const missing = [
@@ -49,7 +49,7 @@ export function startKioskCheckin(
     logger: log,
   });
   const plugin: FastifyPluginAsync = async (app) => {
-    await app.register(checkinRoutes, { service, venueName: config.venue.name, publicUrl: config.checkin.publicUrl, rateLimit: config.checkin.rateLimit });
+    await app.register(checkinRoutes, { service, venueName: config.venue.name, publicUrl: opts.publicUrl, rateLimit: config.checkin.rateLimit });
   };
   return { service, plugin, tapHandler: createTapCheckinHandler(service) };
 }

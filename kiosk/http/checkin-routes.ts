@@ -5,7 +5,7 @@
  * rate limits) and call the check-in service; errors go through the app's Waymark handler.
  */
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import QRCode from 'qrcode';
 import { WaymarkError } from '../../core/errors.js';
 import { checkinUrl } from '../../beacon/visitor/checkin-token.js';
@@ -16,8 +16,8 @@ export interface CheckinRoutesOptions {
   service: CheckinService;
   /** Venue name for the phone page. */
   venueName: string;
-  /** Base URL phones reach the kiosk at; default: from the request's Host header. */
-  publicUrl?: string;
+  /** Base URL phones reach the kiosk at (config checkin.publicUrl); none = no QR link. Never taken from the request. */
+  publicUrl: () => string | undefined;
   rateLimit: { checkinsPerMinute: number; tokenReadsPerMinute: number };
 }
 
@@ -46,13 +46,13 @@ export const checkinRoutes: FastifyPluginAsync<CheckinRoutesOptions> = async (ap
   });
   const qrCache = new Map<string, string>();
 
-  const baseUrl = (req: FastifyRequest): string => opts.publicUrl ?? `${req.protocol}://${req.host}`;
-
   app.get('/v1/checkin-token', {
     config: { rateLimit: { max: opts.rateLimit.tokenReadsPerMinute, timeWindow: 60_000 } },
-  }, async (req) => {
+  }, async () => {
     const issued = service.currentToken();
-    const url = checkinUrl(baseUrl(req), issued.token);
+    const base = opts.publicUrl();
+    if (base === undefined) return { ...issued, url: null, kiosk: service.signer.address, qrSvg: null };
+    const url = checkinUrl(base, issued.token);
     let qrSvg = qrCache.get(url);
     if (!qrSvg) {
       qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });

@@ -112,6 +112,7 @@ async function refreshQr() {
     if (res.status === 404) { $('checkin-card').style.display = 'none'; return; }
     const body = await res.json();
     if (res.status !== 200) { shownToken = ''; set('qr', body.error && body.error.code === 'WAYMARK_ERR_CLOCK_UNSYNCED' ? 'Check-in paused: clock not synchronized' : 'Check-in unavailable'); return; }
+    if (!body.qrSvg) { shownToken = ''; set('qr', 'Tap your phone here to check in'); return; }
     if (body.token !== shownToken) { shownToken = body.token; $('qr').innerHTML = body.qrSvg; $('qr').dataset.token = body.token; }
   } catch (err) {
     shownToken = '';

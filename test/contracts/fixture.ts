@@ -1,14 +1,13 @@
 /**
- * Shared set-up for the contract suites: a fresh anvil on a free port, the registry
- * deployed, and one wallet per role (admin, region authority, operator, kiosks, stranger).
+ * Shared set-up for the contract suites: the dev chain of sim/dev-chain.ts (a fresh anvil
+ * on a free port, the registry deployed) and one registry client per role (admin, region
+ * authority, operator, kiosks, stranger), each an anvil dev account.
  */
-import { Wallet, type JsonRpcProvider } from 'ethers';
-import { startAnvil, type AnvilNode } from '../../contracts/anvil.js';
-import { connectProvider, registryClient, type RegistryClient } from '../../contracts/client.js';
-import { deploy, type DeployParameters } from '../../contracts/actions/deploy.js';
-import { registerRegion } from '../../contracts/actions/register-region.js';
-import { registerVenue } from '../../contracts/actions/register-venue.js';
-import { authorizeKiosk } from '../../contracts/actions/authorize-kiosk.js';
+import type { JsonRpcProvider } from 'ethers';
+import type { AnvilNode } from '../../contracts/anvil.js';
+import { registryClient, type RegistryClient } from '../../contracts/client.js';
+import type { DeployParameters } from '../../contracts/actions/deploy.js';
+import { DEV_GEOHASH, DEV_ROLES, deployDevRegistry, devWallet, setUpDevVenue, startDevNode } from '../../sim/dev-chain.js';
 
 export interface Roles {
   admin: RegistryClient;
@@ -18,6 +17,9 @@ export interface Roles {
   kiosk2: RegistryClient;
   stranger: RegistryClient;
 }
+
+/** Dev account per role: the dev chain's four, then a second kiosk and a stranger. */
+const ACCOUNTS: Record<keyof Roles, number> = { ...DEV_ROLES, kiosk2: 4, stranger: 5 };
 
 export interface ChainFixture {
   node: AnvilNode;
@@ -31,38 +33,35 @@ export interface ChainFixture {
 }
 
 export async function startChain(deployParams: DeployParameters = {}): Promise<ChainFixture> {
-  const node = await startAnvil();
-  const provider = connectProvider(node.rpcUrl, { chainId: 31337, pollingIntervalMs: 20 });
-  const names: (keyof Roles)[] = ['admin', 'authority', 'operator', 'kiosk', 'kiosk2', 'stranger'];
-  const wallets = names.map((_, i) => new Wallet(node.accounts[i], provider));
-  const { registry } = await deploy(wallets[0], deployParams);
+  const dev = await startDevNode({ pollingIntervalMs: 20 });
+  let registry: string;
+  try {
+    registry = await deployDevRegistry(dev.provider, deployParams);
+  } catch (err) {
+    await dev.stop();
+    throw err;
+  }
   const roles = {} as Roles;
   const addresses = {} as Record<keyof Roles, string>;
-  names.forEach((name, i) => {
-    roles[name] = registryClient(wallets[i], registry);
-    addresses[name] = wallets[i].address;
-  });
+  for (const [name, index] of Object.entries(ACCOUNTS) as [keyof Roles, number][]) {
+    const wallet = devWallet(index, dev.provider);
+    roles[name] = registryClient(wallet, registry);
+    addresses[name] = wallet.address;
+  }
   return {
-    node,
-    provider,
+    node: dev.anvil!,
+    provider: dev.provider,
     registry,
     roles,
     addresses,
-    reader: registryClient(provider, registry),
-    async stop() {
-      provider.destroy();
-      await node.stop();
-    },
+    reader: registryClient(dev.provider, registry),
+    stop: () => dev.stop(),
   };
 }
 
 /** Region `u4pr` for the authority, and one venue at `u4pruydqq` run by the operator. */
 export async function setUpVenue(chain: ChainFixture, opts: { kiosk?: boolean } = {}): Promise<bigint> {
-  const { roles, addresses } = chain;
-  await registerRegion(roles.admin, { prefix: 'u4pr', authority: addresses.authority });
-  const { venueId } = await registerVenue(roles.authority, { geohash: 'u4pruydqq', operator: addresses.operator });
-  if (opts.kiosk !== false) await authorizeKiosk(roles.operator, { venueId, kiosk: addresses.kiosk });
-  return venueId;
+  return setUpDevVenue(chain.provider, chain.registry, { geohash: DEV_GEOHASH, kiosk: opts.kiosk === false ? false : chain.addresses.kiosk });
 }
 
 export function root(n: number): string {

@@ -59,7 +59,8 @@ t.test('bad chain input on the CLI: named codes and exit codes', async (t) => {
     [['chain', 'deploy', '--json'], 2, 'WAYMARK_ERR_USAGE'],
     [['chain', 'deploy', '--rpc', 'not a url', '--json'], 2, 'WAYMARK_ERR_USAGE'],
     [['chain', 'deploy', '--rpc', 'http://127.0.0.1:1', '--json'], 1, 'WAYMARK_ERR_CHAIN_UNAVAILABLE'],
-    [['chain', 'deploy', '--rpc', 'http://127.0.0.1:1', '--key-file', '/nonexistent/key', '--json'], 1, 'WAYMARK_ERR_CONFIG_INVALID'],
+    // the one kiosk key loader (contracts/kiosk-key.ts): the code provisioning gives for a missing key file
+    [['chain', 'deploy', '--rpc', 'http://127.0.0.1:1', '--key-file', '/nonexistent/key', '--json'], 2, 'WAYMARK_ERR_KEY_NOT_FOUND'],
     [['demo', '--rpc', 'ftp://x', '--duration', '1', '--json'], 2, 'WAYMARK_ERR_USAGE'],
   ];
   for (const [args, code, error] of cases) {

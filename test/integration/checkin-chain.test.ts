@@ -46,10 +46,12 @@ async function kioskApp(t: any, chain: ChainFixture, venueId: number, keyIndex: 
   const service = new CheckinService({ db, clock, key: chain.node.accounts[keyIndex], chainId: 31337, registry: chain.registry, venueId, geohash: 'u4pruydqq', settings });
   const app = Fastify();
   app.setErrorHandler(errorHandler);
-  await app.register(checkinRoutes, { service, venueName: 'Chain Café', rateLimit: settings.rateLimit });
+  let publicUrl: string | undefined;
+  await app.register(checkinRoutes, { service, venueName: 'Chain Café', publicUrl: () => publicUrl, rateLimit: settings.rateLimit });
   const proofs = new Map<string, unknown>();
   app.get<{ Params: { id: string } }>('/v1/records/:id/proof', async (req, reply) => proofs.has(req.params.id) ? proofs.get(req.params.id) : reply.status(404).send({ error: { code: 'WAYMARK_ERR_NOT_FOUND', message: 'not batched yet' } }));
   await app.listen({ port: 0, host: '127.0.0.1' });
+  publicUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
   t.teardown(async () => {
     await app.close();
     db.close();

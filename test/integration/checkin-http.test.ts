@@ -28,7 +28,7 @@ async function setup(t: any, checkin: KioskConfigInput['checkin'] = {}) {
   const service = new CheckinService({ db, clock, key: KEY, chainId: 31337, registry: '0x5FbDB2315678afecb367f032d93F642f64180aa3', venueId: 1, geohash: 'u4pruydqq', settings: config.checkin });
   const app = await buildHttpApp(kiosk, {
     statusExtras: () => ({ checkin: service.status() }),
-    plugins: [async (app) => { await app.register(checkinRoutes, { service, venueName: config.venue.name, publicUrl: 'http://kiosk.test:8080', rateLimit: config.checkin.rateLimit }); }],
+    plugins: [async (app) => { await app.register(checkinRoutes, { service, venueName: config.venue.name, publicUrl: () => 'http://kiosk.test:8080', rateLimit: config.checkin.rateLimit }); }],
   });
   t.teardown(async () => {
     await app.close();

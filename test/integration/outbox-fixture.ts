@@ -1,11 +1,11 @@
 /**
  * Shared set-up of the outbox suites: one anvil per file with the registry and a dev venue
- * (kiosk/embedded-chain.ts), extra authorized kiosk keys, an outbox on a real SQLite file
+ * (sim/dev-chain.ts), extra authorized kiosk keys, an outbox on a real SQLite file
  * with closed sessions to batch, and readers of what landed on chain.
  */
 import { join } from 'node:path';
 import { Wallet, type JsonRpcProvider } from 'ethers';
-import { startEmbeddedChain, type EmbeddedChain } from '../../sim/dev-chain.js';
+import { devWallet, startEmbeddedChain, type EmbeddedChain } from '../../sim/dev-chain.js';
 import { ANVIL_DEV_KEYS } from '../../contracts/anvil.js';
 import { connectProvider, registryClient, registryContract } from '../../contracts/client.js';
 import { authorizeKiosk } from '../../contracts/actions/authorize-kiosk.js';
@@ -36,7 +36,7 @@ export async function startTestChain(t: { teardown: (f: () => Promise<void>) => 
     provider.destroy();
     await chain.stop();
   });
-  const operator = registryClient(new Wallet(ANVIL_DEV_KEYS[2]!, provider), chain.registry);
+  const operator = registryClient(devWallet('operator', provider), chain.registry);
   return Object.assign(chain, {
     provider,
     async authorizeKiosk(index: number) {

@@ -1,15 +1,15 @@
 /**
- * Shared set-up for the provisioning suites: one anvil per test file with the registry
- * deployed, key files for the operator and a region authority in a temp dir, and the
- * operator made region authority of `u4pr` so it can register venues there itself.
+ * Shared set-up for the provisioning suites: the dev chain of sim/dev-chain.ts (one anvil
+ * per test file, the registry deployed), key files for the operator and a region authority
+ * in a temp dir, and the operator made region authority of `u4pr` so it can register venues
+ * there itself (through the CLI, which these suites exercise).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Wallet, type JsonRpcProvider } from 'ethers';
-import { startAnvil, type AnvilNode } from '../../contracts/anvil.js';
-import { connectProvider, registryClient, type RegistryClient } from '../../contracts/client.js';
-import { deploy } from '../../contracts/actions/deploy.js';
-import { registerRegion } from '../../contracts/actions/register-region.js';
+import type { JsonRpcProvider, Wallet } from 'ethers';
+import type { AnvilNode } from '../../contracts/anvil.js';
+import { registryClient, type RegistryClient } from '../../contracts/client.js';
+import { deployDevRegistry, devWallet, setUpDevRegion, startDevNode } from '../../sim/dev-chain.js';
 import { cli } from '../helpers/cli.js';
 
 /** ngeohash.decode('u4pruydqq'): a venue cell inside the operator's own region `u4pr`. */
@@ -33,34 +33,34 @@ export interface ProvisioningChain {
 }
 
 export async function startProvisioningChain(dir: string): Promise<ProvisioningChain> {
-  const node = await startAnvil();
-  const provider = connectProvider(node.rpcUrl, { chainId: 31337, pollingIntervalMs: 20 });
-  const admin = new Wallet(node.accounts[0], provider);
-  const authority = new Wallet(node.accounts[1], provider);
-  const operator = new Wallet(node.accounts[2], provider);
-  const { registry } = await deploy(admin);
-  const asAdmin = registryClient(admin, registry);
-  await registerRegion(asAdmin, { prefix: 'u4pr', authority: operator.address });
-  await registerRegion(asAdmin, { prefix: 'gcpv', authority: authority.address });
+  const dev = await startDevNode({ pollingIntervalMs: 20 });
+  let registry: string;
+  try {
+    registry = await deployDevRegistry(dev.provider);
+    await setUpDevRegion(dev.provider, registry, { prefix: 'u4pr', authority: 'operator' });
+    await setUpDevRegion(dev.provider, registry, { prefix: 'gcpv', authority: 'authority' });
+  } catch (err) {
+    await dev.stop();
+    throw err;
+  }
+  const authority = devWallet('authority', dev.provider);
+  const operator = devWallet('operator', dev.provider);
   const operatorKeyFile = join(dir, 'operator.hex');
   const authorityKeyFile = join(dir, 'authority.hex');
   writeFileSync(operatorKeyFile, operator.privateKey + '\n', { mode: 0o600 });
   writeFileSync(authorityKeyFile, authority.privateKey + '\n', { mode: 0o600 });
   return {
-    node,
-    provider,
+    node: dev.anvil!,
+    provider: dev.provider,
     registry,
     dir,
     operatorKeyFile,
     authorityKeyFile,
     operator,
     authority,
-    reader: registryClient(provider, registry),
-    chainFlags: ['--rpc', node.rpcUrl, '--registry', registry],
-    async stop() {
-      provider.destroy();
-      await node.stop();
-    },
+    reader: registryClient(dev.provider, registry),
+    chainFlags: ['--rpc', dev.rpcUrl, '--registry', registry],
+    stop: () => dev.stop(),
   };
 }
 

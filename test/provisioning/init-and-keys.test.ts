@@ -3,7 +3,8 @@ import { readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet, SigningKey } from 'ethers';
 import { cli } from '../helpers/cli.js';
-import { readKeyFile, resolvePassphrase, keyFileAddress, wipeFile } from '../../provisioning/keys.js';
+import { readKeyFile, resolvePassphrase, wipeFile } from '../../provisioning/keys.js';
+import { keyFileAddress } from '../../contracts/kiosk-key.js';
 import { kioskFiles } from '../../core/data-dir.js';
 
 const PASS = 'correct horse battery';
