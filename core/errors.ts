@@ -16,6 +16,7 @@ export const ERRORS = {
   WAYMARK_ERR_CONFIG_NOT_FOUND: { status: 500, message: 'Configuration file not found: %s' },
   WAYMARK_ERR_USAGE: { status: 400, message: 'Bad usage: %s' },
   WAYMARK_ERR_FILE_FORMAT: { status: 400, message: 'Unreadable file: %s' },
+  WAYMARK_ERR_FILE_PERMISSIONS: { status: 500, message: 'File open to other users: %s' },
   // HTTP boundary
   WAYMARK_ERR_BAD_REQUEST: { status: 400, message: 'Bad request: %s' },
   WAYMARK_ERR_NOT_FOUND: { status: 404, message: 'Not found: %s' },

@@ -19,11 +19,12 @@ import { ClockGuard, chainTimeProbe, systemSyncProbe, type ChainHealth, type Clo
 import type { RadioAdapters } from './radio/adapters.js';
 import { startGattCheckin, type GattCheckinService } from './radio/gatt-checkin.js';
 import { startKioskCheckin, type KioskCheckin } from './checkin/kiosk-checkin.js';
-import { createBeaconBroadcaster, publishBeaconKey } from './beacon-service.js';
+import { beaconKeyPath, createBeaconBroadcaster, publishBeaconKey } from './beacon-service.js';
+import { assertPrivateFile } from '../core/private-files.js';
 import type { BeaconBroadcaster } from './beacon-broadcaster.js';
 import { startKioskAnchoring, loadConfiguredKioskKey, type KioskAnchoringOptions } from './batcher/kiosk-anchoring.js';
 import type { Anchoring } from './batcher/anchoring.js';
-import type { KioskKey } from '../contracts/kiosk-key.js';
+import { kioskKeyFile, type KioskKey } from '../contracts/kiosk-key.js';
 import { batchRoutes } from './http/batch-routes.js';
 import { buildHttpApp } from './http/server.js';
 import { batchMetricSources } from './metrics.js';
@@ -79,6 +80,13 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
   const stack = new ShutdownStack(logger);
   stack.push('radio', () => radio.close());
   try {
+    // secrets and the store are the kiosk user's alone: refuse to run on loose modes
+    for (const [path, what] of [
+      [kioskKeyFile(config), 'the kiosk key'], [config.chain.passphraseFile, 'the keystore passphrase file'],
+      [beaconKeyPath(config), 'the beacon key'], [config.http.operatorTokenFile, 'the operator token file'],
+    ] as const) {
+      if (path) assertPrivateFile(path, what);
+    }
     // one clock truth: every part below reads sync status from this guard
     let health: ChainHealth | undefined;
     const provider = config.chain.rpcUrl ? connectProvider(config.chain.rpcUrl, { chainId: config.chain.chainId }) : undefined;

@@ -4,7 +4,8 @@
  * and writes it, returning the systemctl commands that enable it.
  */
 import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { WaymarkError } from '../core/errors.js';
 import { ENV, DEFAULT_PATHS } from '../core/paths.js';
 
@@ -16,7 +17,7 @@ export interface ServiceUnitOptions {
   configFile?: string;
   dataDir?: string;
   envFile?: string;
-  /** The command that runs `waymark`, e.g. `/usr/bin/env waymark` or `/opt/waymark/bin/waymark.js`. */
+  /** The command that runs `waymark`, by absolute path, e.g. `/usr/bin/node /opt/waymark/bin/waymark.js`. */
   exec?: string;
 }
 
@@ -27,8 +28,15 @@ export const SERVICE_DEFAULTS: Required<ServiceUnitOptions> = {
   configFile: DEFAULT_PATHS.configFile,
   dataDir: DEFAULT_PATHS.dataDir,
   envFile: '/etc/waymark/env',
-  exec: '/usr/bin/env waymark',
+  exec: '/usr/bin/node /opt/waymark/bin/waymark.js',
 };
+
+/** This installation's node and bin/waymark.js, by absolute path (what `service install` writes by default). */
+export function installedExec(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'bin', 'waymark.js')) && dirname(dir) !== dir) dir = dirname(dir);
+  return `${process.execPath} ${join(dir, 'bin', 'waymark.js')}`;
+}
 
 const SAFE_VALUE = /^[A-Za-z0-9_./@+:-]+$/;
 
@@ -41,7 +49,7 @@ function check(field: string, value: string, pattern = SAFE_VALUE): string {
 export function renderServiceUnit(options: ServiceUnitOptions = {}): string {
   const o = { ...SERVICE_DEFAULTS, ...options };
   for (const [field, value] of Object.entries({ name: o.name, user: o.user, group: o.group, config: o.configFile, 'data-dir': o.dataDir, 'env-file': o.envFile })) check(field, value);
-  check('exec', o.exec, /^[A-Za-z0-9_./@+: -]+$/);
+  check('exec', o.exec, /^\/[A-Za-z0-9_./@+: -]+$/);
   if (!o.dataDir.startsWith('/')) throw new WaymarkError('WAYMARK_ERR_USAGE', '--data-dir must be an absolute path', { details: { field: 'data-dir' } });
   // systemd creates and chowns /var/lib/<x> itself when it is named as a StateDirectory
   const stateDir = o.dataDir.startsWith('/var/lib/') ? o.dataDir.slice('/var/lib/'.length) : undefined;
@@ -57,8 +65,9 @@ export function renderServiceUnit(options: ServiceUnitOptions = {}): string {
     `Group=${o.group}`,
     `EnvironmentFile=-${o.envFile}`,
     `Environment=${ENV.CONFIG}=${o.configFile}`,
-    `Environment=${ENV.DATA_DIR}=${o.dataDir}`,
-    ...(stateDir ? [`StateDirectory=${stateDir}`] : []),
+    // the data dir comes from the config alone (no WAYMARK_DATA_DIR here to override it)
+    ...(stateDir ? [`StateDirectory=${stateDir}`, 'StateDirectoryMode=0700'] : []),
+    'UMask=0077',
     `ExecStart=${o.exec} kiosk start --config \${${ENV.CONFIG}}`,
     'Restart=on-failure',
     'RestartSec=5',

@@ -4,6 +4,7 @@
  * HCI socket. Optionally records the controller's advertising reports as btsnoop.
  */
 import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/log.js';
 import type { Scanner } from '../core/ports.js';
 import { VirtualVenue, type VirtualVenueOptions } from './venue.js';
 import { defaultHciHub } from './hci-hub.js';
@@ -30,6 +31,8 @@ export interface VirtualRadioOptions {
    * by noble; 'serial' a simulated co-processor on a real pty read by the serial radio.
    */
   transport?: 'hci' | 'serial';
+  /** Where the scanner logs genuine radio warnings. */
+  logger?: Logger;
 }
 
 export interface VirtualRadio {
@@ -56,7 +59,7 @@ export async function createVirtualRadio(opts: VirtualRadioOptions): Promise<Vir
     await board.stop();
     throw err;
   }) : undefined;
-  const scanner = serial ? serial.scanner : await createNobleScanner({ deviceId, socket: VirtualHciSocket, clock: opts.clock });
+  const scanner = serial ? serial.scanner : await createNobleScanner({ deviceId, socket: VirtualHciSocket, clock: opts.clock, logger: opts.logger });
   const capture = opts.capturePath ? await BtsnoopWriter.create(opts.capturePath) : undefined;
   let timer: NodeJS.Timeout | undefined;
   let onAir = 0;
@@ -101,7 +104,7 @@ export async function createVirtualRadio(opts: VirtualRadioOptions): Promise<Vir
  * kiosk's own virtual controller when the beacon is on.
  */
 export async function openVirtualRadio(ctx: RadioContext, opts: Partial<Omit<VirtualRadioOptions, 'clock'>> = {}): Promise<RadioAdapters & { virtual: VirtualRadio }> {
-  const radio = await createVirtualRadio({ seed: 1, ...opts, clock: ctx.clock });
+  const radio = await createVirtualRadio({ seed: 1, logger: ctx.logger, ...opts, clock: ctx.clock });
   let peripheral: BlenoPeripheral | undefined;
   try {
     if (ctx.config.beacon.enabled && !radio.serial) peripheral = createBlenoPeripheral({ deviceId: radio.deviceId, socket: VirtualHciSocket });

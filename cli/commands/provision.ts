@@ -20,7 +20,7 @@ import { checkKioskConfig, writeKioskConfig } from '../../provisioning/config-fi
 import { probeRadio } from '../radio.js';
 import { runDoctor, formatCheck } from '../../provisioning/doctor.js';
 import { DOCTOR_CHECKS } from '../../provisioning/doctor-checks.js';
-import { installService, SERVICE_DEFAULTS } from '../../provisioning/service.js';
+import { installedExec, installService, SERVICE_DEFAULTS } from '../../provisioning/service.js';
 import { runBulk, BULK_COLUMNS, BULK_REQUIRED_COLUMNS } from '../../provisioning/bulk.js';
 import { rotateKioskKey } from '../../provisioning/rotate-key.js';
 import { decommissionKiosk } from '../../provisioning/decommission.js';
@@ -325,9 +325,9 @@ const serviceInstallCommand: CliCommand = {
     name: { type: 'string', description: 'unit name', default: SERVICE_DEFAULTS.name },
     user: { type: 'string', description: 'User= and Group= the daemon runs as', default: SERVICE_DEFAULTS.user },
     config: { type: 'string', description: 'config file the unit starts the kiosk with', default: SERVICE_DEFAULTS.configFile },
-    'data-dir': { type: 'string', description: 'data dir (ReadWritePaths=, $WAYMARK_DATA_DIR)', default: SERVICE_DEFAULTS.dataDir },
+    'data-dir': { type: 'string', description: 'data dir made writable (ReadWritePaths=); the kiosk takes its data dir from the config', default: SERVICE_DEFAULTS.dataDir },
     'env-file': { type: 'string', description: `EnvironmentFile= (e.g. for $${ENV.KEY_PASSPHRASE}; keep it 0600 root)`, default: SERVICE_DEFAULTS.envFile },
-    exec: { type: 'string', description: 'the command that runs waymark', default: SERVICE_DEFAULTS.exec },
+    exec: { type: 'string', description: 'the command that runs waymark, by absolute path (default: this node and this installation\'s bin/waymark.js)' },
     force: { type: 'boolean', description: 'replace an existing unit file' },
     ...json,
   },
@@ -342,7 +342,7 @@ ${EXIT_CODES}`,
       configFile: str(values, 'config'),
       dataDir: str(values, 'data-dir'),
       envFile: str(values, 'env-file'),
-      exec: str(values, 'exec'),
+      exec: str(values, 'exec') ?? installedExec(),
       force: values.force === true,
     });
     print(io, values, r, `unit written: ${r.unitFile}\nenable and start it with:\n${r.commands.map((c) => `  ${c}`).join('\n')}`);

@@ -43,7 +43,7 @@ export async function openRadio(ctx: RadioContext, simulated?: SimulatedRadioOpe
   const { radio } = config;
   switch (radio.adapter) {
     case 'hci': {
-      const scanner = createNobleScanner({ deviceId: radio.hciDevice, socket: 'native', clock });
+      const scanner = createNobleScanner({ deviceId: radio.hciDevice, socket: 'native', clock, logger });
       let peripheral: BlenoPeripheral | undefined;
       try {
         if (config.beacon.enabled) peripheral = createBlenoPeripheral({ deviceId: radio.hciDevice, socket: 'native' });

@@ -4,11 +4,11 @@
  * WAL with synchronous=NORMAL: a commit writes the WAL without fsync; checkpoints fsync.
  * secure_delete overwrites deleted rows, so shredded salts do not linger in free pages.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { WaymarkError } from '../../core/errors.js';
+import { assertPrivateFile, createPrivateFile, ensurePrivateDir, restrictFiles } from '../../core/private-files.js';
 import { MIGRATIONS, type Migration } from './migrations.js';
 
 const require = createRequire(import.meta.url);
@@ -17,7 +17,13 @@ export type Database = BetterSqlite3.Database;
 
 export function openDatabase(path: string): Database {
   const Sqlite = require('better-sqlite3') as typeof BetterSqlite3;
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const onDisk = path !== ':memory:';
+  if (onDisk) {
+    // the store holds the address salts: only the kiosk's user may read it
+    ensurePrivateDir(dirname(path));
+    assertPrivateFile(path, 'the store');
+    createPrivateFile(path);
+  }
   let db: Database;
   try {
     db = new Sqlite(path);
@@ -26,6 +32,7 @@ export function openDatabase(path: string): Database {
     db.pragma('secure_delete = ON');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    if (onDisk) restrictFiles(path, `${path}-wal`, `${path}-shm`);
   } catch (err) {
     throw new WaymarkError('WAYMARK_ERR_STORE', `cannot open ${path}: ${(err as Error).message}`, { cause: err });
   }

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { ManualClock } from '../../core/clock.js';
 import { parseConfig } from '../../core/config.js';
 import { startKioskDaemon } from '../../kiosk/daemon.js';
@@ -77,4 +77,27 @@ t.test('an unsynchronized clock: the guard says so and nothing is signed with it
   const status = await (await fetch(daemon.url + 'v1/status')).json() as any;
   t.match(status.clock, { synced: false, source: 'none' });
   t.match(status.clock.detail, /NTPSynchronized=no/);
+});
+
+t.test('files: data dir 0700, store and its WAL 0600 whatever the umask; loose modes refuse the start', async (t) => {
+  const parent = t.testdir({});
+  const dir = join(parent, 'data');
+  const old = process.umask(0);
+  t.teardown(() => void process.umask(old));
+  const config = parseConfig({ dataDir: dir, radio: { adapter: 'virtual' }, http: { host: '127.0.0.1', port: 0 } });
+  const daemon = await startKioskDaemon({ config, clock: new ManualClock(T0), radio: recordingRadio([]), clockProbes: [synced] });
+  const mode = (p: string) => statSync(p).mode & 0o777;
+  t.equal(mode(dir), 0o700, 'data dir');
+  for (const f of ['waymark.db', 'waymark.db-wal', 'waymark.db-shm']) t.equal(mode(join(dir, f)), 0o600, f);
+  await daemon.stop();
+  process.umask(old);
+
+  chmodSync(join(dir, 'waymark.db'), 0o644);
+  await t.rejects(startKioskDaemon({ config, clock: new ManualClock(T0), radio: recordingRadio([]), clockProbes: [synced] }),
+    { code: 'WAYMARK_ERR_FILE_PERMISSIONS', message: /chmod 600 .*waymark\.db/ }, 'a readable store');
+  chmodSync(join(dir, 'waymark.db'), 0o600);
+  writeFileSync(join(dir, 'beacon-key.hex'), 'ab'.repeat(32) + '\n', { mode: 0o644 });
+  chmodSync(join(dir, 'beacon-key.hex'), 0o644);
+  await t.rejects(startKioskDaemon({ config, clock: new ManualClock(T0), radio: recordingRadio([]), clockProbes: [synced] }),
+    { code: 'WAYMARK_ERR_FILE_PERMISSIONS', message: /beacon key .*chmod 600/ }, 'a readable beacon key');
 });

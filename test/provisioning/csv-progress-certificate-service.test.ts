@@ -78,6 +78,10 @@ t.test('the systemd unit comes from one template: the shipped file is its defaul
   const unit = readFileSync(join(dir, 'waymark-2.service'), 'utf8');
   t.match(unit, /^StateDirectory=waymark-2$/m);
   t.match(unit, /^EnvironmentFile=-\/etc\/waymark\/env$/m);
+  t.ok(unit.includes(`ExecStart=${process.execPath} ${join(REPO, 'bin', 'waymark.js')} kiosk start`), 'starts this installation by absolute path');
+  t.notMatch(unit, /WAYMARK_DATA_DIR/, "the unit does not override the config's dataDir");
+  t.match(unit, /^UMask=0077$/m);
+  t.throws(() => renderServiceUnit({ exec: 'waymark' }), { code: 'WAYMARK_ERR_USAGE' }, 'a relative command is refused');
   t.match(r.stdout, 'sudo systemctl daemon-reload');
   t.match(r.stdout, 'sudo systemctl enable --now waymark-2.service');
   const again = await cli(['provision', 'service', 'install', '--unit-dir', dir, '--name', 'waymark-2']);
