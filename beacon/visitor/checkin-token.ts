@@ -85,8 +85,34 @@ export function decodeCheckinToken(token: string): DecodedCheckinToken {
   };
 }
 
-/** The address whose key signed the token; throws WAYMARK_ERR_CHECKIN_TOKEN_INVALID when no key did. */
+/** secp256k1's group order n, and n/2: a canonical signature has s <= n/2 (EIP-2). */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+const HALF_N = SECP256K1_N >> 1n;
+
+function bigIntOf(bytes: Uint8Array): bigint {
+  return bytes.length === 0 ? 0n : BigInt('0x' + toHex(bytes));
+}
+
+/**
+ * Only the one canonical form of a signature is accepted: v is 27 or 28, 0 < r < n and
+ * 0 < s <= n/2. Any other encoding of the same signature (v 0/1, high s) is refused, so a
+ * token has exactly one valid byte string.
+ */
+export function assertCanonicalSignature(signature: Uint8Array): void {
+  const v = signature[64];
+  const r = bigIntOf(signature.subarray(0, 32));
+  const s = bigIntOf(signature.subarray(32, 64));
+  const problem = signature.length !== 65 ? `a signature is 65 bytes, got ${signature.length}`
+    : v !== 27 && v !== 28 ? `v must be 27 or 28, got ${v}`
+      : r === 0n || r >= SECP256K1_N ? 'r is out of range'
+        : s === 0n || s > HALF_N ? 's is not in the lower half of the curve order (non-canonical)'
+          : undefined;
+  if (problem) throw new WaymarkError('WAYMARK_ERR_CHECKIN_TOKEN_INVALID', `non-canonical signature: ${problem}`);
+}
+
+/** The address whose key signed the token; throws WAYMARK_ERR_CHECKIN_TOKEN_INVALID when no key did or the signature is not canonical. */
 export function recoverCheckinTokenSigner(token: DecodedCheckinToken): string {
+  assertCanonicalSignature(token.signature);
   try {
     return recoverAddress(checkinTokenDigest(token.payload), Signature.from('0x' + toHex(token.signature)));
   } catch (err) {

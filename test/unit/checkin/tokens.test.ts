@@ -54,6 +54,35 @@ t.test('forged, altered and malformed tokens are refused with named codes', asyn
   }
 });
 
+t.test('only canonical signatures: v 27/28 and low s; of 256 v bytes exactly the one signed is accepted', async (t) => {
+  const issuer = new CheckinTokenIssuer({ signer: make(), periodS: 20, validityS: 30 });
+  const good = fromBase64Url(issuer.current(T0).token)!;
+  const fresh = () => new CheckinTokenIssuer({ signer: make(), periodS: 20, validityS: 30 });
+  t.ok(fresh().verify(toBase64Url(good), T0), 'the kiosk\'s own token');
+  let accepted = 0;
+  for (let v = 0; v < 256; v++) {
+    const b = Uint8Array.from(good);
+    b[79] = v;
+    try {
+      fresh().verify(toBase64Url(b), T0);
+      accepted++;
+    } catch (err) {
+      t.equal((err as { code?: string }).code, 'WAYMARK_ERR_CHECKIN_TOKEN_INVALID');
+    }
+  }
+  t.equal(accepted, 1, 'one v byte of 256');
+  // the same signature with s' = n - s and the other v recovers the same key, but is not canonical
+  const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+  const s = BigInt('0x' + Buffer.from(good.subarray(47, 79)).toString('hex'));
+  const high = Uint8Array.from(good);
+  high.set(Buffer.from((n - s).toString(16).padStart(64, '0'), 'hex'), 47);
+  high[79] = good[79] === 27 ? 28 : 27;
+  t.throws(() => fresh().verify(toBase64Url(high), T0), { code: 'WAYMARK_ERR_CHECKIN_TOKEN_INVALID', message: /lower half/ }, 'high s');
+  const zeroR = Uint8Array.from(good);
+  zeroR.fill(0, 15, 47);
+  t.throws(() => fresh().verify(toBase64Url(zeroR), T0), { code: 'WAYMARK_ERR_CHECKIN_TOKEN_INVALID' }, 'r = 0');
+});
+
 t.test('base64url round-trips and check-in URLs parse', async (t) => {
   for (let n = 0; n < 10; n++) {
     const b = Uint8Array.from({ length: n * 7 + 1 }, (_, i) => (i * 37 + n) & 0xff);
