@@ -3,6 +3,7 @@
  * kiosk, so several kiosks can live in one process in tests).
  */
 import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
+import { commitCountsOf } from './store/database.js';
 import type { Kiosk } from './kiosk.js';
 import type { NobleScannerStats } from './radio/noble-scanner.js';
 
@@ -44,6 +45,14 @@ export function createKioskMetrics(kiosk: Kiosk, extra: MetricSource[] = []): Re
     { name: 'waymark_store_pending_writes', help: 'Rows queued for the next store transaction', read: () => kiosk.store.pendingWrites },
     { name: 'waymark_store_flushes_total', help: 'Store transactions committed', read: () => kiosk.store.flushes },
     { name: 'waymark_store_ok', help: '1 when the last store write succeeded', read: () => (kiosk.status().store.ok ? 1 : 0) },
+    {
+      name: 'waymark_store_commits_total', labels: ['path', 'fsync'],
+      help: 'Store commits: check-ins fsync the WAL at commit (one fsync per check-in, before the answer); sightings flushes do not (the WAL is fsynced at checkpoints)',
+      read: () => {
+        const c = commitCountsOf(kiosk.database);
+        return [{ labels: { path: 'checkin', fsync: 'yes' }, value: c.durable }, { labels: { path: 'sightings', fsync: 'no' }, value: c.batched }];
+      },
+    },
     ...extra,
   ];
   for (const src of sources) {

@@ -6,7 +6,7 @@
  * batch to its outbox. The replay guard of check-in tokens shares the transaction.
  */
 import { WaymarkError } from '../../core/errors.js';
-import type { Database } from '../store/database.js';
+import { durableTransaction, type Database } from '../store/database.js';
 import { ATTESTATION_LEAF_ENCODING, attestationLeaf } from '../../beacon/visitor/proofs.js';
 import type { PresenceKind, SignedCheckinAttestation } from '../../beacon/visitor/attestation.js';
 
@@ -93,7 +93,8 @@ export class AttestationStore {
    * used it already, and nothing else happens), calls `sign` and stores what it returns.
    */
   recordCheckin(createdAt: number, tokenUse: TokenUse | undefined, sign: () => SignedCheckinAttestation): SignedCheckinAttestation {
-    return this.#db.transaction(() => {
+    // the attestation is on disk before the visitor gets it (HTTP 201 or the BLE reply)
+    return durableTransaction(this.#db, () => {
       if (tokenUse && this.#useToken.run(tokenUse.nonce, tokenUse.visitor, tokenUse.expiresAt).changes === 0) {
         throw new WaymarkError('WAYMARK_ERR_CHECKIN_TOKEN_USED', 'this visitor commitment already checked in with this token');
       }
@@ -104,7 +105,7 @@ export class AttestationStore {
         typedData: JSON.stringify(att.typedData), signature: att.signature, createdAt: Math.round(createdAt),
       });
       return att;
-    })();
+    });
   }
 
   /** Attestations no batch has taken yet, oldest first. */

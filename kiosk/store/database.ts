@@ -1,7 +1,9 @@
 /**
  * Opens the kiosk's SQLite file (better-sqlite3) and brings its schema up to date with
  * named migrations, each run once in order and recorded in the `migrations` table.
- * WAL with synchronous=NORMAL: a commit writes the WAL without fsync; checkpoints fsync.
+ * WAL with synchronous=NORMAL: a batched commit (sightings) writes the WAL without fsync and
+ * checkpoints fsync; a durable commit (check-ins, `durableTransaction`) runs with
+ * synchronous=FULL, so the WAL is fsynced before the visitor is answered.
  * secure_delete overwrites deleted rows, so shredded salts do not linger in free pages.
  */
 import { dirname } from 'node:path';
@@ -38,6 +40,45 @@ export function openDatabase(path: string): Database {
   }
   migrate(db);
   return db;
+}
+
+/** Commits per kind of durability, per database: what `/metrics` reports. */
+export interface CommitCounts {
+  /** Commits with synchronous=FULL: each fsyncs the WAL before returning. */
+  durable: number;
+  /** Commits with synchronous=NORMAL: no fsync at commit (the WAL is fsynced at checkpoints). */
+  batched: number;
+}
+
+const commitCounts = new WeakMap<Database, CommitCounts>();
+
+export function commitCountsOf(db: Database): CommitCounts {
+  let c = commitCounts.get(db);
+  if (!c) commitCounts.set(db, (c = { durable: 0, batched: 0 }));
+  return c;
+}
+
+/**
+ * Runs `fn` in a transaction that is on disk when it returns: synchronous=FULL for this
+ * commit only (one fsync of the WAL), NORMAL again afterwards. For acknowledgements a
+ * visitor relies on; a power cut after the answer loses nothing.
+ */
+export function durableTransaction<T>(db: Database, fn: () => T): T {
+  db.pragma('synchronous = FULL');
+  try {
+    const result = db.transaction(fn)();
+    commitCountsOf(db).durable++;
+    return result;
+  } finally {
+    db.pragma('synchronous = NORMAL');
+  }
+}
+
+/** Runs `fn` in an ordinary (batched, not fsynced) transaction and counts it. */
+export function batchedTransaction<T>(db: Database, fn: () => T): T {
+  const result = db.transaction(fn)();
+  commitCountsOf(db).batched++;
+  return result;
 }
 
 export function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): void {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { DAY_MS, utcDay } from '../../core/clock.js';
-import type { Database } from './database.js';
+import { batchedTransaction, type Database } from './database.js';
 import type { SaltSource } from '../sightings/address-hash.js';
 import type { SessionRecord } from '../sightings/sessions.js';
 
@@ -98,10 +98,11 @@ export class SightingsStore implements SaltSource {
     this.#sessionQueue = new Map();
     this.#occupancyQueue = [];
     try {
-      this.#db.transaction(() => {
+      // batched for SD-card wear: no fsync at commit (see database.ts)
+      batchedTransaction(this.#db, () => {
         for (const r of sessions.values()) this.#upsertSession.run({ ...r, closed: r.closed ? 1 : 0 });
         for (const o of occupancy) this.#insertOccupancy.run(o.t, o.inside, o.openSessions);
-      })();
+      });
     } catch (err) {
       // Keep what failed so the next flush retries it; nothing is dropped.
       for (const [id, r] of sessions) if (!this.#sessionQueue.has(id)) this.#sessionQueue.set(id, r);
