@@ -4,6 +4,7 @@
  * leaf values. Gives the HTTP routes, metrics and status their read side.
  */
 import { DAY_MS } from '../../core/clock.js';
+import { redactUrl } from '../../core/redact.js';
 import type { Logger } from '../../core/log.js';
 import type { Kiosk } from '../kiosk.js';
 import { BatchStore, type BatchCounts } from './batch-store.js';
@@ -84,7 +85,7 @@ export class Anchoring {
     }
     this.#kiosk.on('tick', this.#onTick);
     this.sender.start();
-    this.#log.info({ rpcUrl: this.chain.rpcUrl, registry: this.chain.registry, kiosk: this.chain.kiosk, venueId: this.venueId }, 'anchoring on');
+    this.#log.info({ rpcUrl: redactUrl(this.chain.rpcUrl), registry: this.chain.registry, kiosk: this.chain.kiosk, venueId: this.venueId }, 'anchoring on');
   }
 
   /** Close due batches at `now` (kiosk ms) and wake the sender; prune old leaves. */
@@ -117,7 +118,8 @@ export class Anchoring {
   status(): AnchoringStatus {
     if (this.#final) return this.#final;
     return {
-      rpcUrl: this.chain.rpcUrl,
+      // the node's origin only: providers put API keys in the path and query
+      rpcUrl: redactUrl(this.chain.rpcUrl),
       registry: this.chain.registry,
       kiosk: this.chain.kiosk,
       venueId: this.venueId,

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
+import { redactUrl } from '../../core/redact.js';
 import type { Kiosk } from '../kiosk.js';
 import { connectProvider, registryClient } from '../../contracts/client.js';
 import { getVenue } from '../../contracts/actions/get-venue.js';
@@ -67,11 +68,11 @@ async function preflight(rpcUrl: string, registry: string, venueId: number, kios
   try {
     id = await probeChainId(rpcUrl, 10_000);
   } catch (err) {
-    log.warn({ rpcUrl, err: (err as Error).message }, 'chain node unreachable at start; the outbox will retry');
+    log.warn({ rpcUrl: redactUrl(rpcUrl), err: (err as Error).message }, 'chain node unreachable at start; the outbox will retry');
     return;
   }
   if (chainId !== undefined && id !== BigInt(chainId)) {
-    throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', `chain.chainId is ${chainId} but the node at ${rpcUrl} is chain ${id}`);
+    throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', `chain.chainId is ${chainId} but the node at ${redactUrl(rpcUrl)} is chain ${id}`);
   }
   const provider = connectProvider(rpcUrl, { chainId: Number(id) });
   try {
@@ -85,7 +86,7 @@ async function preflight(rpcUrl: string, registry: string, venueId: number, kios
     }
   } catch (err) {
     if (isWaymarkError(err) && err.code === 'WAYMARK_ERR_CHAIN_UNAVAILABLE') {
-      log.warn({ rpcUrl, err: err.message }, 'chain node unreachable at start; the outbox will retry');
+      log.warn({ rpcUrl: redactUrl(rpcUrl), err: err.message }, 'chain node unreachable at start; the outbox will retry');
       return;
     }
     throw err;
