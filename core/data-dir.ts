@@ -10,6 +10,8 @@ export const PLAIN_KEY_FILE = 'kiosk-key.hex';
 /** Address and public key of the kiosk key, readable without the passphrase. */
 export const IDENTITY_FILE = 'kiosk-identity.json';
 export const CERTIFICATE_FILE = 'device-certificate.json';
+/** The operator token (0600): operator HTTP routes answer other machines only with it. */
+export const OPERATOR_TOKEN_FILE = 'operator-token';
 
 export interface KioskFiles {
   keystore: string;

@@ -20,7 +20,7 @@ import { authorizeKioskWithCertificate, parseEthAmount } from './authorize.js';
 import { writeKioskConfig } from './config-file.js';
 
 export const BULK_REQUIRED_COLUMNS = ['venue', 'lat', 'lon', 'data_dir'];
-export const BULK_COLUMNS = [...BULK_REQUIRED_COLUMNS, 'capacity', 'venue_id', 'device_data_dir', 'radio', 'http_port', 'fund'];
+export const BULK_COLUMNS = [...BULK_REQUIRED_COLUMNS, 'capacity', 'venue_id', 'device_data_dir', 'radio', 'http_port', 'public_url', 'fund'];
 
 export interface BulkParameters {
   csvPath: string;
@@ -157,6 +157,7 @@ export async function runBulk(chain: ChainSession, operatorKey: BaseWallet, para
         venueId,
         radio: v.radio || undefined,
         httpPort: v.http_port || undefined,
+        publicUrl: v.public_url || undefined,
       }, { force: true });
       state.rows[key] = { line: row.line, venueId: venueId.toString(), kiosk, config: configPath, at: new Date().toISOString() };
       saveState(statePath, state);

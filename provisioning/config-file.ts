@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { WaymarkError, isWaymarkError } from '../core/errors.js';
 import { loadConfig, parseConfig, type KioskConfig, type KioskConfigInput } from '../core/config.js';
-import { existingKeyFile, kioskFiles, KEYSTORE_FILE } from '../core/data-dir.js';
+import { existingKeyFile, kioskFiles, KEYSTORE_FILE, OPERATOR_TOKEN_FILE } from '../core/data-dir.js';
+import { ensurePrivateDir } from '../core/private-files.js';
+import { randomBytes } from 'node:crypto';
 import { readDeviceCertificate } from '../contracts/device-certificate.js';
 
 /** The installer's answers, as given on the command line (strings are converted here). */
@@ -31,6 +33,8 @@ export interface KioskConfigAnswers {
   retentionDays?: string | number;
   tapThresholdDbm?: string | number;
   httpPort?: string | number;
+  /** checkin.publicUrl: the URL phones open from the QR code. */
+  publicUrl?: string;
 }
 
 /** "12" -> 12; anything else stays a string so the schema names the field. */
@@ -58,7 +62,8 @@ export function buildKioskConfig(a: KioskConfigAnswers): KioskConfigInput {
     dataDir: a.dataDir,
     radio: prune({ adapter: a.radio, hciDevice: num(a.hciDevice), serialPort: a.serialPort, baudRate: num(a.baudRate) }),
     retention: prune({ days: num(a.retentionDays) }),
-    http: prune({ port: num(a.httpPort) }),
+    // operator routes from other machines need this token (written 0600 into the data dir)
+    http: prune({ port: num(a.httpPort), operatorTokenFile: join(a.dataDir, OPERATOR_TOKEN_FILE) }),
     chain: prune({
       rpcUrl: a.rpcUrl,
       chainId: num(a.chainId),
@@ -67,7 +72,7 @@ export function buildKioskConfig(a: KioskConfigAnswers): KioskConfigInput {
       keyFile: a.keyFile ?? join(a.dataDir, foundKey ? basename(foundKey) : KEYSTORE_FILE),
       passphraseFile: a.passphraseFile,
     }),
-    checkin: prune({ tapThresholdDbm: num(a.tapThresholdDbm) }),
+    checkin: prune({ tapThresholdDbm: num(a.tapThresholdDbm), publicUrl: a.publicUrl }),
   };
   for (const k of Object.keys(cfg)) {
     const v = cfg[k];
@@ -116,11 +121,19 @@ export function writeKioskConfig(path: string, answers: KioskConfigAnswers, opts
   }
   const gaps = provisioningGaps(config, answers.localDataDir);
   if (gaps.length) throw invalid('WAYMARK_ERR_USAGE', gaps);
+  ensureOperatorToken(join(answers.localDataDir ?? answers.dataDir, OPERATOR_TOKEN_FILE));
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, JSON.stringify(written, null, 2) + '\n', { mode: 0o640 });
   renameSync(tmp, path);
   return { path, config, written };
+}
+
+/** Writes a fresh random operator token (0600) unless the data dir has one. */
+function ensureOperatorToken(path: string): void {
+  if (existsSync(path)) return;
+  ensurePrivateDir(dirname(path));
+  writeFileSync(path, randomBytes(32).toString('base64url') + '\n', { mode: 0o600, flag: 'wx' });
 }
 
 /** Loads and checks a config file; WAYMARK_ERR_CONFIG_INVALID (exit 1) names every bad or missing field. */

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Wallet } from 'ethers';
 import { isKiosk } from '../../contracts/actions/is-kiosk.js';
@@ -136,7 +136,7 @@ t.test('config write validates every field and names each bad one; config check'
   for (const f of ['radio.adapter', 'http.port', 'checkin.tapThresholdDbm', 'retention.days', 'chain.registry', 'chain.rpcUrl']) t.ok(fields.includes(f), `names ${f}`);
   t.match(r.stderr, 'radio.adapter');
 
-  r = await cliJson(['provision', 'config', 'write', '--config', configPath, '--data-dir', dataDir, '--rpc', chain.node.rpcUrl, '--chain-id', '31337', '--registry', chain.registry, '--radio', 'virtual', '--http-port', '8081', '--tap-threshold=-50', '--retention-days', '7', '--venue-name', 'Skagen Hall']);
+  r = await cliJson(['provision', 'config', 'write', '--config', configPath, '--data-dir', dataDir, '--rpc', chain.node.rpcUrl, '--chain-id', '31337', '--registry', chain.registry, '--radio', 'virtual', '--http-port', '8081', '--tap-threshold=-50', '--retention-days', '7', '--venue-name', 'Skagen Hall', '--public-url', 'http://skagen-1.venue.lan:8081']);
   t.equal(r.code, 0, r.stderr);
   const written = JSON.parse(readFileSync(configPath, 'utf8'));
   t.equal(written.chain.venueId, Number(venueId), 'venue id from the device certificate');
@@ -144,6 +144,10 @@ t.test('config write validates every field and names each bad one; config check'
   t.equal(written.chain.keyFile, kioskFiles(dataDir).plainKey, 'the key in the data dir');
   t.equal(written.checkin.tapThresholdDbm, -50);
   t.equal(written.http.port, 8081);
+  t.equal(written.checkin.publicUrl, 'http://skagen-1.venue.lan:8081', 'the QR code links only to --public-url');
+  t.equal(written.http.operatorTokenFile, join(dataDir, 'operator-token'));
+  t.equal(statSync(written.http.operatorTokenFile).mode & 0o777, 0o600, 'the operator token is private');
+  t.match(readFileSync(written.http.operatorTokenFile, 'utf8'), /^[A-Za-z0-9_-]{43}\n$/);
 
   t.equal((await cli(['provision', 'config', 'write', '--config', configPath, '--data-dir', dataDir, '--rpc', chain.node.rpcUrl, '--registry', chain.registry])).code, 2, 'no overwrite without --force');
   r = await cliJson(['provision', 'config', 'check', '--config', configPath]);
