@@ -1,8 +1,10 @@
 /**
  * The `waymark` entry point: finds the command named by the leading words, parses its
  * flags strictly, prints help, and turns errors into named codes and exit codes
- * (0 ok, 1 failed, 2 bad usage or input).
+ * (0 ok, 1 failed, 2 bad usage or input). As a program (main) it owns the process:
+ * SIGINT/SIGTERM and a closed stdout stop the running command cleanly.
  */
+import { constants } from 'node:os';
 import { parseArgs } from 'node:util';
 import { isWaymarkError, WaymarkError } from '../core/errors.js';
 import type { CliCommand, CliIO } from './command.js';
@@ -55,6 +57,8 @@ export async function runCli(argv: string[], io: CliIO, commands: CliCommand[] =
   try {
     return await match.run(parsed as any, io);
   } catch (err) {
+    // stopped on request (signal, closed stdout) before it finished: nothing to report
+    if (io.signal.aborted && err === io.signal.reason) return 0;
     if (isWaymarkError(err)) {
       if (json) io.stdout(JSON.stringify(err.toJSON()) + '\n');
       io.stderr(`waymark ${match.name}: ${err.message} (${err.code})\n`);
@@ -108,25 +112,76 @@ async function packageVersion(): Promise<string> {
   return pkg.version;
 }
 
+/** How long a command may take to stop after its stdout was closed before the process just exits. */
+const CLOSED_STDOUT_GRACE_MS = 5_000;
+/** A repeated signal closer than this to the first is the same Ctrl-C delivered twice (see stopSignals). */
+const SAME_CTRL_C_MS = 1_000;
+
 /** Run as a program: wire process I/O and signals. */
 export async function main(): Promise<void> {
   const controller = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) process.exit(130);
-    controller.abort(new Error(sig));
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const code = await runCli(process.argv.slice(2), {
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
-    signal: controller.signal,
-    env: process.env,
-    cwd: process.cwd(),
+  const stderr = processWriter(process.stderr, () => {});
+  const stdout = processWriter(process.stdout, () => {
+    // The reader went away (`waymark … | head`): stop the command as a signal would,
+    // then exit quietly even if it does not listen.
+    controller.abort(new Error('stdout closed'));
+    setTimeout(() => process.exit(0), CLOSED_STDOUT_GRACE_MS).unref();
   });
+  stopSignals(controller, stderr);
+  const code = await runCli(process.argv.slice(2), { stdout, stderr, signal: controller.signal, env: process.env, cwd: process.cwd() });
   process.exitCode = code;
   // A radio library may leave a timer behind; do not let it keep a finished command alive.
   setTimeout(() => process.exit(code), 1500).unref();
+}
+
+/**
+ * A writer for process.stdout or stderr. When the reading end of a pipe closes (EPIPE),
+ * later output is dropped instead of crashing the process, and `onClosed` runs once.
+ */
+function processWriter(stream: NodeJS.WriteStream, onClosed: () => void): (text: string) => void {
+  let closed = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    if (closed) return;
+    closed = true;
+    onClosed();
+  });
+  return (text) => {
+    if (!closed) stream.write(text);
+  };
+}
+
+/**
+ * SIGINT and SIGTERM abort the command, which stops cleanly and returns its exit code. A
+ * second signal exits at once (128 + signal number), unless it comes within
+ * SAME_CTRL_C_MS of the first: one Ctrl-C under `npm start` arrives twice, as the terminal
+ * signals the whole process group and npm forwards its own copy to us.
+ */
+function stopSignals(controller: AbortController, stderr: (text: string) => void): void {
+  let first: number | undefined;
+  const current = new Map<NodeJS.Signals, (sig: NodeJS.Signals) => void>();
+  // noble and bleno add SIGINT listeners (one per opened radio) that call process.exit(1)
+  // when they find themselves the last listener; ours moves to the end on every signal,
+  // before theirs run, so the CLI decides how the process ends. A fresh function is added
+  // before the old one is removed: the signal never goes without a listener.
+  const listenLast = (sig: NodeJS.Signals) => {
+    const listener = (s: NodeJS.Signals) => onSignal(s);
+    process.on(sig, listener);
+    const old = current.get(sig);
+    if (old) process.off(sig, old);
+    current.set(sig, listener);
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    listenLast(sig);
+    const now = Date.now();
+    if (first === undefined) {
+      first = now;
+      controller.abort(new Error(sig));
+    } else if (now - first >= SAME_CTRL_C_MS) {
+      stderr(`waymark: ${sig} again, exiting without cleaning up\n`);
+      process.exit(128 + constants.signals[sig]);
+    }
+  };
+  listenLast('SIGINT');
+  listenLast('SIGTERM');
 }

@@ -4,11 +4,11 @@
  * from the air against a kiosk public key, the way a phone does.
  */
 import type { CliCommand } from '../command.js';
-import { WaymarkError } from '../../core/errors.js';
+import { booleanFlag, hexFlag, intFlag, numberFlag, parseHex, stringFlag, stringsFlag, usage } from '../flags.js';
 import {
   BEACON_FRAME_BYTES, BEACON_SERVICE_UUID, DEFAULT_EPOCH_PERIOD_S, DEFAULT_TX_POWER_DBM, DEFAULT_EPOCH_SKEW,
   beaconFragmentsInAd, beaconPublicKey, beaconSchedule, epochAt, extendedAdvertisingData, fragmentBeaconFrame,
-  fromHex, isGeohash9, kioskIdFromPublicKey, signBeaconFrame, toHex, verifyBeaconFragments, verifyBeaconFrame,
+  isGeohash9, kioskIdFromPublicKey, signBeaconFrame, toHex, verifyBeaconFragments, verifyBeaconFrame,
   type BeaconVerifyResult,
 } from '../../beacon/index.js';
 
@@ -34,8 +34,6 @@ const verifyOptions = {
   json: { type: 'boolean', description: 'print one JSON object' },
 } as const;
 
-type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
-
 export const beaconEncodeCommand: CliCommand = {
   name: 'beacon encode',
   summary: 'Sign a beacon frame and print its fragments, advertising pages, extended form and public key',
@@ -46,15 +44,15 @@ Example:
   waymark beacon encode --key 9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60 \\
     --kiosk 0102030405060708 --geohash u4pruydqq --epoch 59000000 --json`,
   async run({ values }, io) {
-    const secretKey = hexFlag(values, 'key', 32);
+    const secretKey = hexFlag(values, 'key', { bytes: 32, required: true });
     const publicKey = beaconPublicKey(secretKey);
-    const kioskId = values.kiosk === undefined ? kioskIdFromPublicKey(publicKey) : hexFlag(values, 'kiosk', 8);
-    const geohash = stringFlag(values, 'geohash');
-    if (!isGeohash9(geohash)) usage(`--geohash must be 9 geohash characters (0-9, b-z without a, i, l, o), got '${geohash}'`);
-    const periodS = intFlag(values, 'period', 1, 255) ?? DEFAULT_EPOCH_PERIOD_S;
-    const txPower = intFlag(values, 'tx-power', -128, 127) ?? DEFAULT_TX_POWER_DBM;
+    const kioskId = hexFlag(values, 'kiosk', { bytes: 8 }) ?? kioskIdFromPublicKey(publicKey);
+    const geohash = stringFlag(values, 'geohash', { required: true });
+    if (!isGeohash9(geohash)) usage(`--geohash must be 9 geohash characters (0-9, b-z without a, i, l, o), got '${geohash}'`, 'geohash');
+    const periodS = intFlag(values, 'period', { min: 1, max: 255 }) ?? DEFAULT_EPOCH_PERIOD_S;
+    const txPower = intFlag(values, 'tx-power', { min: -128, max: 127 }) ?? DEFAULT_TX_POWER_DBM;
     const nowSec = numberFlag(values, 'now') ?? Date.now() / 1000;
-    const epoch = intFlag(values, 'epoch', 0, 0xffffffff) ?? epochAt(nowSec, periodS);
+    const epoch = intFlag(values, 'epoch', { min: 0, max: 0xffffffff }) ?? epochAt(nowSec, periodS);
 
     const frame = signBeaconFrame({ kioskId, epoch, periodS, geohash, txPower }, secretKey);
     const out = {
@@ -71,7 +69,7 @@ Example:
       pages: beaconSchedule(frame).map((p) => ({ advertisement: toHex(p.advertisement), scanResponse: toHex(p.scanResponse), fragments: p.fragments })),
       extended: toHex(extendedAdvertisingData(frame)),
     };
-    if (values.json) {
+    if (booleanFlag(values, 'json')) {
       io.stdout(JSON.stringify(out) + '\n');
     } else {
       const lines = [
@@ -100,19 +98,18 @@ Exit code 0 when valid, 1 when not (the JSON names the error code), 2 for bad us
 Example:
   waymark beacon verify --pubkey HEX --frames FRAG0,FRAG1,FRAG2,FRAG3 --now 1770000000 --json`,
   async run({ values }, io) {
-    const publicKey = hexFlag(values, 'pubkey', 32);
-    const raw = values.frames;
-    const items = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw])
-      .flatMap((s) => String(s).split(','))
+    const publicKey = hexFlag(values, 'pubkey', { bytes: 32, required: true });
+    const items = stringsFlag(values, 'frames')
+      .flatMap((s) => s.split(','))
       .map((s) => s.trim())
       .filter((s) => s.length > 0);
     if (items.length === 0) usage('--frames needs at least one hex item');
     const nowSec = numberFlag(values, 'now') ?? Date.now() / 1000;
-    const skewEpochs = intFlag(values, 'skew', 0, 1000) ?? DEFAULT_EPOCH_SKEW;
+    const skewEpochs = intFlag(values, 'skew', { min: 0, max: 1000 }) ?? DEFAULT_EPOCH_SKEW;
     const rssi = numberFlag(values, 'rssi');
     const options = { skewEpochs, ...(rssi === undefined ? {} : { rssi }) };
 
-    const bytes = items.map((hex, i) => parseHex(hex, `--frames item ${i}`));
+    const bytes = items.map((hex, i) => parseHex(`--frames item ${i}`, hex));
     const wholeFrames = bytes.filter((b) => b.length === BEACON_FRAME_BYTES);
     let result: BeaconVerifyResult;
     if (wholeFrames.length > 0) {
@@ -125,12 +122,12 @@ Example:
     if (result.valid) {
       const { frame, ...beacon } = result.beacon;
       const out = { valid: true, ...beacon, frame: toHex(frame) };
-      io.stdout(values.json ? JSON.stringify(out) + '\n' : `valid: kiosk ${beacon.kiosk} at ${beacon.geohash}, epoch ${beacon.epoch} (skew ${beacon.epochSkew})\n`);
+      io.stdout(booleanFlag(values, 'json') ? JSON.stringify(out) + '\n' : `valid: kiosk ${beacon.kiosk} at ${beacon.geohash}, epoch ${beacon.epoch} (skew ${beacon.epochSkew})\n`);
       return 0;
     }
     const { error } = result;
     const out = { valid: false, error: error.code, message: error.message, ...(error.details ? { details: error.details } : {}) };
-    if (values.json) io.stdout(JSON.stringify(out) + '\n');
+    if (booleanFlag(values, 'json')) io.stdout(JSON.stringify(out) + '\n');
     else io.stdout(`invalid: ${error.message} (${error.code})\n`);
     return 1;
   },
@@ -147,43 +144,4 @@ function fragmentsOf(item: Uint8Array): Uint8Array[] {
     // not AD bytes
   }
   return [item];
-}
-
-function usage(message: string): never {
-  throw new WaymarkError('WAYMARK_ERR_USAGE', message);
-}
-
-function parseHex(text: string, name: string): Uint8Array {
-  try {
-    return fromHex(text, name);
-  } catch (err) {
-    return usage((err as Error).message);
-  }
-}
-
-function stringFlag(values: Values, name: string): string {
-  const v = values[name];
-  if (typeof v !== 'string' || v.length === 0) usage(`--${name} is required`);
-  return v;
-}
-
-function hexFlag(values: Values, name: string, length: number): Uint8Array {
-  const bytes = parseHex(stringFlag(values, name), `--${name}`);
-  if (bytes.length !== length) usage(`--${name} must be ${length} bytes (${2 * length} hex digits), got ${bytes.length}`);
-  return bytes;
-}
-
-function numberFlag(values: Values, name: string): number | undefined {
-  const v = values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n)) usage(`--${name} must be a number, got '${String(v)}'`);
-  return n;
-}
-
-function intFlag(values: Values, name: string, min: number, max: number): number | undefined {
-  const n = numberFlag(values, name);
-  if (n === undefined) return undefined;
-  if (!Number.isInteger(n) || n < min || n > max) usage(`--${name} must be an integer ${min}..${max}, got ${n}`);
-  return n;
 }

@@ -2,12 +2,10 @@
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
 import { systemClock, ScaledClock } from '../../core/clock.js';
-import { WaymarkError } from '../../core/errors.js';
 import { SerialLink } from '../../firmware-bridge/link.js';
 import { loadNativeBinding } from '../../firmware-bridge/radio/serial-radio.js';
 import { formatAddress } from '../../core/address.js';
-import { intFlag } from './demo.js';
-import { numberFlag } from './replay.js';
+import { booleanFlag, intFlag, numberFlag, stringFlag } from '../flags.js';
 
 export const bridgeSimulateCommand: CliCommand = {
   name: 'bridge simulate',
@@ -26,13 +24,10 @@ Examples:
   waymark bridge simulate --link /tmp/ttyWAYMARK
   waymark bridge simulate --link /tmp/ttyWAYMARK --speed 30 --tap-every 20`,
   async run({ values }, io) {
-    if (typeof values.link !== 'string' || values.link === '') throw new WaymarkError('WAYMARK_ERR_USAGE', '--link PATH is required');
-    const link = resolve(io.cwd, values.link);
-    const seed = intFlag('seed', values.seed as string, 0, 2 ** 32 - 1);
-    const speed = numberFlag('speed', values.speed as string);
-    if (!(speed > 0 && speed <= 10_000)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--speed must be in (0, 10000], got ${speed}`);
-    const tapEveryS = numberFlag('tap-every', values['tap-every'] as string);
-    if (!(tapEveryS >= 0)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--tap-every must be >= 0 seconds, got ${tapEveryS}`);
+    const link = resolve(io.cwd, stringFlag(values, 'link', { required: 'PATH' }));
+    const seed = intFlag(values, 'seed', { min: 0, max: 2 ** 32 - 1, required: true });
+    const speed = numberFlag(values, 'speed', { above: 0, max: 10_000, required: true });
+    const tapEveryS = numberFlag(values, 'tap-every', { min: 0, unit: 'simulated seconds', required: true });
     const clock = new ScaledClock(speed);
     const { SimulatedBoard } = await import('../../sim/simulated-board.js');
     const board = await SimulatedBoard.start({ clock, link, venue: { seed }, tapEveryS });
@@ -56,9 +51,8 @@ export const bridgeProbeCommand: CliCommand = {
   usage: `Exit 0 when the board answered HELLO and DEVICE_INFO, 1 otherwise (no device,
 no answer, protocol version refused).`,
   async run({ values }, io) {
-    if (typeof values.port !== 'string' || values.port === '') throw new WaymarkError('WAYMARK_ERR_USAGE', '--port PATH is required');
-    const path = resolve(io.cwd, values.port);
-    const baudRate = intFlag('baud-rate', values['baud-rate'] as string, 1, 16_000_000);
+    const path = resolve(io.cwd, stringFlag(values, 'port', { required: 'PATH' }));
+    const baudRate = intFlag(values, 'baud-rate', { min: 1, max: 16_000_000, required: true });
     const link = new SerialLink({ path, binding: loadNativeBinding(), baudRate, heartbeatIntervalMs: 0 });
     try {
       const started = systemClock.now();
@@ -82,7 +76,7 @@ no answer, protocol version refused).`,
         maxPayloadLength: caps.maxPayloadLength,
         handshakeMs: systemClock.now() - started,
       };
-      if (values.json === true) io.stdout(JSON.stringify(result) + '\n');
+      if (booleanFlag(values, 'json')) io.stdout(JSON.stringify(result) + '\n');
       else {
         const on = Object.entries(result.capabilities).filter(([, v]) => v).map(([k]) => k);
         io.stdout(`${path}: ${result.board}, firmware ${result.firmwareVersion}, protocol ${result.protocolVersion}\n`);

@@ -8,7 +8,7 @@ import { connectProvider } from '../../contracts/client.js';
 import { deploy } from '../../contracts/actions/deploy.js';
 import { loadKioskKey } from '../../contracts/kiosk-key.js';
 import { probeChainId } from '../../kiosk/batcher/outbox-chain.js';
-import { intFlag } from './demo.js';
+import { booleanFlag, intFlag, stringFlag, urlFlag } from '../flags.js';
 
 export const chainDeployCommand: CliCommand = {
   name: 'chain deploy',
@@ -26,24 +26,18 @@ export const chainDeployCommand: CliCommand = {
   waymark chain deploy --rpc https://rpc.example --key-file admin.json  # a keystore; passphrase from $WAYMARK_KEY_PASSPHRASE
 The deployer becomes the registry admin. Put the printed registry address in the kiosk config (chain.registry).`,
   async run({ values }, io) {
-    const rpc = values.rpc as string | undefined;
-    if (!rpc) throw new WaymarkError('WAYMARK_ERR_USAGE', '--rpc URL is required');
-    let url: URL;
-    try {
-      url = new URL(rpc);
-    } catch {
-      throw new WaymarkError('WAYMARK_ERR_USAGE', `--rpc must be an http(s) URL, got '${rpc}'`);
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new WaymarkError('WAYMARK_ERR_USAGE', `--rpc must be an http(s) URL, got '${rpc}'`);
-    const expectedChainId = values['chain-id'] === undefined ? undefined : intFlag('chain-id', values['chain-id'] as string, 1, Number.MAX_SAFE_INTEGER);
-    const expiry = values['exposure-expiry-s'] === undefined ? undefined : intFlag('exposure-expiry-s', values['exposure-expiry-s'] as string, 0, 2 ** 32 - 1);
+    const rpc = urlFlag(values, 'rpc', { required: 'URL' });
+    const expectedChainId = intFlag(values, 'chain-id', { min: 1, max: Number.MAX_SAFE_INTEGER });
+    const expiry = intFlag(values, 'exposure-expiry-s', { min: 0, max: 2 ** 32 - 1 });
+    const keyFileFlag = stringFlag(values, 'key-file');
+    const passphraseFile = stringFlag(values, 'passphrase-file');
     let privateKey = ANVIL_DEV_KEYS[0]!;
     let keySource = "anvil's dev key 0";
-    if (values['key-file']) {
-      const keyFile = resolve(io.cwd, values['key-file'] as string);
+    if (keyFileFlag) {
+      const keyFile = resolve(io.cwd, keyFileFlag);
       const key = await loadKioskKey({
         keyFile,
-        passphraseFile: values['passphrase-file'] ? resolve(io.cwd, values['passphrase-file'] as string) : undefined,
+        passphraseFile: passphraseFile ? resolve(io.cwd, passphraseFile) : undefined,
         env: io.env,
       });
       for (const w of key.warnings) io.stderr(`warning: ${w}\n`);
@@ -69,7 +63,7 @@ The deployer becomes the registry admin. Put the printed registry address in the
         txHash: out.txHashes[0],
         blockNumber: receipt?.blockNumber ?? null,
       };
-      if (values.json) io.stdout(JSON.stringify(result) + '\n');
+      if (booleanFlag(values, 'json')) io.stdout(JSON.stringify(result) + '\n');
       else {
         io.stdout(`WaymarkRegistry deployed on chain ${result.chainId}\n  registry: ${out.registry}\n  admin:    ${out.admin} (${keySource})\n  tx:       ${result.txHash} (block ${result.blockNumber})\n`);
       }

@@ -1,10 +1,9 @@
 /** `waymark demo`: a kiosk on the simulated venue with the real page (what `npm start` runs). */
 import { resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { WaymarkError } from '../../core/errors.js';
 import { createLogger, silentLogger } from '../../core/log.js';
 import { formatSummary } from './summary.js';
-import { numberFlag } from './replay.js';
+import { booleanFlag, choiceFlag, intFlag, numberFlag, positiveNumberFlag, stringFlag, urlFlag, usage } from '../flags.js';
 
 export const demoCommand: CliCommand = {
   name: 'demo',
@@ -28,35 +27,33 @@ export const demoCommand: CliCommand = {
   waymark demo --duration 20 --speed 30 --json    # one JSON summary after 20 s
   waymark demo --radio serial                     # the venue through a simulated co-processor on a pty`,
   async run({ values }, io) {
-    const port = intFlag('port', values.port as string, 0, 65535);
-    const seed = intFlag('seed', values.seed as string, 0, 2 ** 32 - 1);
-    const speed = numberFlag('speed', values.speed as string);
-    if (!(speed > 0 && speed <= 10_000)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--speed must be in (0, 10000], got ${speed}`);
-    const duration = values.duration === undefined ? undefined : numberFlag('duration', values.duration as string);
-    if (duration !== undefined && !(duration > 0)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--duration must be > 0 seconds, got ${duration}`);
-    const json = values.json === true;
-    if (json && duration === undefined) throw new WaymarkError('WAYMARK_ERR_USAGE', '--json needs --duration (the summary is printed when the demo ends)');
-    const rpcUrl = values.rpc as string | undefined;
-    if (rpcUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(rpcUrl)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--rpc must be an http(s) URL, got '${rpcUrl}'`);
-    if (rpcUrl !== undefined && values['no-chain']) throw new WaymarkError('WAYMARK_ERR_USAGE', '--rpc and --no-chain exclude each other');
-    const radio = values.radio as string;
-    if (radio !== 'hci' && radio !== 'serial') throw new WaymarkError('WAYMARK_ERR_USAGE', `--radio must be hci or serial, got '${radio}'`);
+    const port = intFlag(values, 'port', { min: 0, max: 65535, required: true });
+    const seed = intFlag(values, 'seed', { min: 0, max: 2 ** 32 - 1, required: true });
+    const speed = numberFlag(values, 'speed', { above: 0, max: 10_000, required: true });
+    const duration = positiveNumberFlag(values, 'duration', { unit: 'seconds' });
+    const json = booleanFlag(values, 'json');
+    if (json && duration === undefined) usage('--json needs --duration (the summary is printed when the demo ends)', 'json');
+    const rpcUrl = urlFlag(values, 'rpc');
+    if (rpcUrl !== undefined && booleanFlag(values, 'no-chain')) usage('--rpc and --no-chain exclude each other', 'rpc');
+    const radio = choiceFlag(values, 'radio', ['hci', 'serial'], { required: true });
+    const dataDir = stringFlag(values, 'data-dir');
+    const capture = stringFlag(values, 'capture');
     const logger = json ? silentLogger : createLogger({ destination: 2, level: io.env.WAYMARK_LOG_LEVEL ?? 'warn' });
 
     // the simulator is loaded only by the commands that run it
     const { startDemo } = await import('../../sim/demo.js');
     const demo = await startDemo({
-      seed, speed, port, host: values.host as string, logger,
-      dataDir: values['data-dir'] ? resolve(io.cwd, values['data-dir'] as string) : undefined,
-      capturePath: values.capture ? resolve(io.cwd, values.capture as string) : undefined,
+      seed, speed, port, host: stringFlag(values, 'host', { required: true }), logger,
+      dataDir: dataDir === undefined ? undefined : resolve(io.cwd, dataDir),
+      capturePath: capture === undefined ? undefined : resolve(io.cwd, capture),
       radio,
       rpcUrl,
-      chain: values['no-chain'] !== true,
+      chain: !booleanFlag(values, 'no-chain'),
     });
     if (!json) {
       io.stdout(`Waymark demo kiosk "${demo.kiosk.config.venue.name}" on ${demo.radio.scanner.name}\n`);
       io.stdout(`  kiosk screen: ${demo.url}\n  status:       ${demo.url}v1/status\n`);
-      io.stdout(`  data dir:     ${values['data-dir'] ? demo.dataDir : demo.dataDir + ' (temporary)'}\n`);
+      io.stdout(`  data dir:     ${dataDir !== undefined ? demo.dataDir : demo.dataDir + ' (temporary)'}\n`);
       if (demo.chain) io.stdout(`  chain:        ${demo.chain.rpcUrl} registry ${demo.chain.registry} venue ${demo.chain.venueId}; batches: ${demo.url}v1/batches\n`);
       io.stdout(duration === undefined ? '  Ctrl-C to stop.\n' : `  running for ${duration} s at x${speed}...\n`);
     }
@@ -73,11 +70,3 @@ export const demoCommand: CliCommand = {
     return 0;
   },
 };
-
-export function intFlag(name: string, text: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text.trim()) || n < min || n > max) {
-    throw new WaymarkError('WAYMARK_ERR_USAGE', `--${name} must be a whole number from ${min} to ${max}, got '${text}'`);
-  }
-  return n;
-}

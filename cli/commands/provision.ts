@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { getAddress, parseEther } from 'ethers';
-import type { CliCommand, CliIO, CliOptions } from '../command.js';
+import type { CliCommand, CliIO, CliOptions, CliValues } from '../command.js';
+import { booleanFlag, positiveNumberFlag, stringFlag, usage } from '../flags.js';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
 import { loadConfig, type KioskConfig } from '../../core/config.js';
 import { ENV, DEFAULT_PATHS } from '../../core/paths.js';
@@ -27,8 +28,6 @@ import { decommissionKiosk } from '../../provisioning/decommission.js';
 import { readDeviceCertificate } from '../../contracts/device-certificate.js';
 import { resolvePassphrase, MIN_PASSPHRASE_LENGTH, type PassphraseSource } from '../../provisioning/keys.js';
 
-type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
-
 const EXIT_CODES = 'Exit codes: 0 ok, 1 a check or operation failed, 2 bad usage or input. See docs/PROVISIONING.md.';
 
 const json = { json: { type: 'boolean', description: 'print one JSON object on stdout instead of text' } } satisfies CliOptions;
@@ -45,53 +44,35 @@ const kioskPassphrase = {
   'passphrase-file': { type: 'string', description: `passphrase of the kiosk keystore (else $${ENV.KEY_PASSPHRASE}, else asked on the terminal)` },
 } satisfies CliOptions;
 
-function str(values: Values, name: string): string | undefined {
-  const v = values[name];
-  return typeof v === 'string' ? v : undefined;
-}
-
-function need(values: Values, name: string): string {
-  const v = str(values, name);
-  if (v === undefined || v === '') throw new WaymarkError('WAYMARK_ERR_USAGE', `--${name} is required`, { details: { field: name } });
-  return v;
-}
-
 function path(io: CliIO, p: string | undefined): string | undefined {
   return p === undefined ? undefined : resolve(io.cwd, p);
 }
 
-function positiveNumber(values: Values, name: string): number | undefined {
-  const v = str(values, name);
-  if (v === undefined) return undefined;
-  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0) throw new WaymarkError('WAYMARK_ERR_USAGE', `--${name} must be a positive number, got ${JSON.stringify(v)}`, { details: { field: name } });
-  return Number(v);
-}
-
 function venueIdOf(text: string, field = 'venue'): bigint {
-  if (!/^\d+$/.test(text) || BigInt(text) === 0n || BigInt(text) >= 2n ** 64n) throw new WaymarkError('WAYMARK_ERR_USAGE', `--${field} must be a venue id (a whole number from 1), got ${JSON.stringify(text)}`, { details: { field } });
+  if (!/^\d+$/.test(text) || BigInt(text) === 0n || BigInt(text) >= 2n ** 64n) usage(`--${field} must be a venue id (a whole number from 1), got '${text}'`, field);
   return BigInt(text);
 }
 
-function kioskPassphraseSource(values: Values, io: CliIO): PassphraseSource {
-  return { file: path(io, str(values, 'passphrase-file')), env: io.env, envName: ENV.KEY_PASSPHRASE, label: 'kiosk keystore' };
+function kioskPassphraseSource(values: CliValues, io: CliIO): PassphraseSource {
+  return { file: path(io, stringFlag(values, 'passphrase-file')), env: io.env, envName: ENV.KEY_PASSPHRASE, label: 'kiosk keystore' };
 }
 
-function dataDirOf(values: Values, io: CliIO, config?: KioskConfig): string {
-  const dir = str(values, 'data-dir') ?? config?.dataDir ?? io.env[ENV.DATA_DIR];
-  if (!dir) throw new WaymarkError('WAYMARK_ERR_USAGE', `--data-dir is required (or set $${ENV.DATA_DIR})`, { details: { field: 'data-dir' } });
+function dataDirOf(values: CliValues, io: CliIO, config?: KioskConfig): string {
+  const dir = stringFlag(values, 'data-dir') ?? config?.dataDir ?? io.env[ENV.DATA_DIR];
+  if (!dir) usage(`--data-dir is required (or set $${ENV.DATA_DIR})`, 'data-dir');
   return resolve(io.cwd, dir);
 }
 
-function optionalConfig(values: Values, io: CliIO): KioskConfig | undefined {
-  const p = path(io, str(values, 'config'));
+function optionalConfig(values: CliValues, io: CliIO): KioskConfig | undefined {
+  const p = path(io, stringFlag(values, 'config'));
   return p ? loadConfig(p, io.env) : undefined;
 }
 
 /** Opens the chain from --rpc/--registry/--config and the operator key; runs `fn`; always disconnects. */
-async function withOperator<T>(values: Values, io: CliIO, fn: (chain: ChainSession, operator: Awaited<ReturnType<typeof readOperatorKey>>, config?: KioskConfig) => Promise<T>): Promise<T> {
+async function withOperator<T>(values: CliValues, io: CliIO, fn: (chain: ChainSession, operator: Awaited<ReturnType<typeof readOperatorKey>>, config?: KioskConfig) => Promise<T>): Promise<T> {
   const config = optionalConfig(values, io);
-  const target = resolveChainTarget({ rpc: str(values, 'rpc'), registry: str(values, 'registry'), config, env: io.env });
-  const operator = await readOperatorKey(resolve(io.cwd, need(values, 'operator-key')), { passphraseFile: path(io, str(values, 'operator-passphrase-file')) }, io.env);
+  const target = resolveChainTarget({ rpc: stringFlag(values, 'rpc'), registry: stringFlag(values, 'registry'), config, env: io.env });
+  const operator = await readOperatorKey(resolve(io.cwd, stringFlag(values, 'operator-key', { required: true })), { passphraseFile: path(io, stringFlag(values, 'operator-passphrase-file')) }, io.env);
   const chain = await openChain(target);
   try {
     return await fn(chain, operator, config);
@@ -100,8 +81,8 @@ async function withOperator<T>(values: Values, io: CliIO, fn: (chain: ChainSessi
   }
 }
 
-function print(io: CliIO, values: Values, data: unknown, text: string): void {
-  if (values.json) io.stdout(JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
+function print(io: CliIO, values: CliValues, data: unknown, text: string): void {
+  if (booleanFlag(values, 'json')) io.stdout(JSON.stringify(data, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n');
   else io.stdout(text.endsWith('\n') ? text : text + '\n');
 }
 
@@ -121,7 +102,7 @@ Prints the kiosk address and public key; never the private key.
 ${EXIT_CODES}`,
   async run({ values }, io) {
     const dataDir = dataDirOf(values, io);
-    const identity = await initKiosk({ dataDir, plain: values['plain-key'] === true, force: values.force === true, passphrase: kioskPassphraseSource(values, io) });
+    const identity = await initKiosk({ dataDir, plain: booleanFlag(values, 'plain-key'), force: booleanFlag(values, 'force'), passphrase: kioskPassphraseSource(values, io) });
     print(io, values, { ...identity, dataDir }, `kiosk key written: ${identity.keyFile} (${identity.encrypted ? 'encrypted keystore' : 'plain hex, 0600'})
 address     ${identity.address}
 public key  ${identity.publicKey}
@@ -147,11 +128,11 @@ const venueRegisterCommand: CliCommand = {
 longest region prefix whose authority signed. Prints the venue id (use it for 'kiosk authorize').
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const venue = parseVenueDescription({ name: str(values, 'name'), lat: str(values, 'lat'), lon: str(values, 'lon'), capacity: str(values, 'capacity') });
+    const venue = parseVenueDescription({ name: stringFlag(values, 'name'), lat: stringFlag(values, 'lat'), lon: stringFlag(values, 'lon'), capacity: stringFlag(values, 'capacity') });
     return withOperator(values, io, async (chain, operator) => {
-      const authorityFile = str(values, 'authority-key');
+      const authorityFile = stringFlag(values, 'authority-key');
       const authorityKey = authorityFile
-        ? await readOperatorKey(resolve(io.cwd, authorityFile), { passphraseFile: path(io, str(values, 'operator-passphrase-file')) }, io.env, 'authority keystore')
+        ? await readOperatorKey(resolve(io.cwd, authorityFile), { passphraseFile: path(io, stringFlag(values, 'operator-passphrase-file')) }, io.env, 'authority keystore')
         : undefined;
       const candidates = authorityKey ? [authorityKey, operator] : [operator];
       const authority = (await regionSignerFor(chain.reader, geohashOf(venue), candidates)) ?? candidates[0];
@@ -189,16 +170,16 @@ venue operator; the kiosk shows it in GET /v1/status. Authorizing an authorized 
 only re-issues the certificate.
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const venueId = venueIdOf(need(values, 'venue'));
-    const dataDir = path(io, str(values, 'data-dir'));
-    let kiosk = str(values, 'kiosk');
+    const venueId = venueIdOf(stringFlag(values, 'venue', { required: true }));
+    const dataDir = path(io, stringFlag(values, 'data-dir'));
+    let kiosk = stringFlag(values, 'kiosk');
     if (!kiosk && dataDir && existsSync(kioskFiles(dataDir).identity)) kiosk = (JSON.parse(readFileSync(kioskFiles(dataDir).identity, 'utf8')) as { address: string }).address;
-    if (!kiosk) throw new WaymarkError('WAYMARK_ERR_USAGE', '--kiosk ADDRESS is required (or a --data-dir holding a kiosk key)', { details: { field: 'kiosk' } });
+    if (!kiosk) usage('--kiosk ADDRESS is required (or a --data-dir holding a kiosk key)', 'kiosk');
     kiosk = assertAddress(kiosk, 'kiosk');
-    const validDays = positiveNumber(values, 'valid-days');
+    const validDays = positiveNumberFlag(values, 'valid-days');
     return withOperator(values, io, async (chain, operator) => {
       const r = await authorizeKioskWithCertificate(chain, operator, {
-        venueId, kiosk: kiosk!, validDays, fundEth: str(values, 'fund'), certificateFile: dataDir ? kioskFiles(dataDir).certificate : undefined,
+        venueId, kiosk: kiosk!, validDays, fundEth: stringFlag(values, 'fund'), certificateFile: dataDir ? kioskFiles(dataDir).certificate : undefined,
       });
       print(io, values, r, `kiosk ${r.kiosk} ${r.alreadyAuthorized ? 'was already' : 'is now'} authorized for venue ${r.venueId} (${r.geohash})${r.txHash ? `\ntx ${r.txHash}` : ''}${r.fundTxHash ? `\nfunded: tx ${r.fundTxHash}` : ''}
 device certificate signed by ${r.operator}, valid until ${new Date(r.certificate.certificate.validUntil * 1000).toISOString().slice(0, 10)}${r.certificateFile ? `\nwritten to ${r.certificateFile}` : '\n(not stored: pass --data-dir to write it into the kiosk data dir)'}`);
@@ -228,6 +209,7 @@ const configWriteCommand: CliCommand = {
     'retention-days': { type: 'string', description: 'retention.days' },
     'tap-threshold': { type: 'string', description: 'checkin.tapThresholdDbm: RSSI a phone tap must reach, dBm (negative: --tap-threshold=-45)' },
     'http-port': { type: 'string', description: 'http.port' },
+    'public-url': { type: 'string', description: 'checkin.publicUrl: the URL phones open from the QR code, e.g. http://kiosk-3.venue.lan:8080 (without it the screen shows no QR; BLE taps still work)' },
     force: { type: 'boolean', description: 'replace an existing config file' },
     ...json,
   },
@@ -236,26 +218,29 @@ The result is validated with the daemon's schema before it is written: every bad
 field is named and nothing is written.
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const configPath = resolve(io.cwd, str(values, 'config') ?? io.env[ENV.CONFIG] ?? DEFAULT_PATHS.configFile);
+    const configPath = resolve(io.cwd, stringFlag(values, 'config') ?? io.env[ENV.CONFIG] ?? DEFAULT_PATHS.configFile);
     const r = writeKioskConfig(configPath, {
       dataDir: dataDirOf(values, io),
-      rpcUrl: str(values, 'rpc'),
-      chainId: str(values, 'chain-id'),
-      registry: str(values, 'registry'),
-      venueId: str(values, 'venue'),
-      venueName: str(values, 'venue-name'),
-      geohash: str(values, 'geohash'),
-      keyFile: path(io, str(values, 'key-file')),
-      passphraseFile: path(io, str(values, 'passphrase-file')),
-      radio: str(values, 'radio'),
-      hciDevice: str(values, 'hci-device'),
-      serialPort: str(values, 'serial-port'),
-      baudRate: str(values, 'baud-rate'),
-      retentionDays: str(values, 'retention-days'),
-      tapThresholdDbm: str(values, 'tap-threshold'),
-      httpPort: str(values, 'http-port'),
-    }, { force: values.force === true });
+      rpcUrl: stringFlag(values, 'rpc'),
+      chainId: stringFlag(values, 'chain-id'),
+      registry: stringFlag(values, 'registry'),
+      venueId: stringFlag(values, 'venue'),
+      venueName: stringFlag(values, 'venue-name'),
+      geohash: stringFlag(values, 'geohash'),
+      keyFile: path(io, stringFlag(values, 'key-file')),
+      passphraseFile: path(io, stringFlag(values, 'passphrase-file')),
+      radio: stringFlag(values, 'radio'),
+      hciDevice: stringFlag(values, 'hci-device'),
+      serialPort: stringFlag(values, 'serial-port'),
+      baudRate: stringFlag(values, 'baud-rate'),
+      retentionDays: stringFlag(values, 'retention-days'),
+      tapThresholdDbm: stringFlag(values, 'tap-threshold'),
+      httpPort: stringFlag(values, 'http-port'),
+      publicUrl: stringFlag(values, 'public-url'),
+    }, { force: booleanFlag(values, 'force') });
     print(io, values, { path: r.path, written: r.written, config: r.config }, `config written: ${r.path} (venue ${r.config.chain.venueId} at ${r.config.venue.geohash}, radio ${r.config.radio.adapter}, http port ${r.config.http.port})
+operator token: ${r.config.http.operatorTokenFile} (send it as 'Authorization: Bearer <token>' to read status, metrics and batches from another machine)
+${r.config.checkin.publicUrl ? `QR code links to: ${r.config.checkin.publicUrl}` : 'no --public-url: the screen will show no QR code (BLE taps still check in)'}
 next: waymark provision doctor --config ${r.path}`);
     return 0;
   },
@@ -271,7 +256,7 @@ const configCheckCommand: CliCommand = {
   usage: `Exit 1 with WAYMARK_ERR_CONFIG_INVALID naming every bad or missing field.
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const configPath = resolve(io.cwd, str(values, 'config') ?? io.env[ENV.CONFIG] ?? DEFAULT_PATHS.configFile);
+    const configPath = resolve(io.cwd, stringFlag(values, 'config') ?? io.env[ENV.CONFIG] ?? DEFAULT_PATHS.configFile);
     const config = checkKioskConfig(configPath, io.env);
     print(io, values, { valid: true, path: configPath, config }, `${configPath}: valid (venue ${config.chain.venueId} at ${config.venue.geohash}, registry ${config.chain.registry}, radio ${config.radio.adapter})`);
     return 0;
@@ -292,23 +277,23 @@ const doctorCommand: CliCommand = {
 ${DOCTOR_CHECKS.map((c) => `  ${c.name.padEnd(13)} ${c.description}`).join('\n')}
 Exit 0 when every check passes, 1 otherwise.`,
   async run({ values }, io) {
-    const configPath = resolve(io.cwd, str(values, 'config') ?? io.env[ENV.CONFIG] ?? DEFAULT_PATHS.configFile);
-    const minBalance = str(values, 'min-balance');
-    if (minBalance !== undefined && !/^\d+(\.\d{1,18})?$/.test(minBalance)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--min-balance must be an ETH amount, got ${JSON.stringify(minBalance)}`);
-    const minFree = positiveNumber(values, 'min-free-mb');
+    const configPath = resolve(io.cwd, stringFlag(values, 'config') ?? io.env[ENV.CONFIG] ?? DEFAULT_PATHS.configFile);
+    const minBalance = stringFlag(values, 'min-balance');
+    if (minBalance !== undefined && !/^\d+(\.\d{1,18})?$/.test(minBalance)) usage(`--min-balance must be an ETH amount, got '${minBalance}'`, 'min-balance');
+    const minFree = positiveNumberFlag(values, 'min-free-mb');
     const report = await runDoctor(
       {
         configPath,
         env: io.env,
         minBalanceWei: minBalance !== undefined ? parseEther(minBalance) : undefined,
         minFreeBytes: minFree !== undefined ? minFree * 1024 * 1024 : undefined,
-        clockToleranceS: positiveNumber(values, 'clock-tolerance'),
+        clockToleranceS: positiveNumberFlag(values, 'clock-tolerance'),
         probeRadio,
       },
       DOCTOR_CHECKS,
-      values.json ? undefined : (r) => io.stdout(formatCheck(r)),
+      booleanFlag(values, 'json') ? undefined : (r) => io.stdout(formatCheck(r)),
     );
-    if (values.json) io.stdout(JSON.stringify(report) + '\n');
+    if (booleanFlag(values, 'json')) io.stdout(JSON.stringify(report) + '\n');
     else {
       const failed = report.checks.filter((c) => !c.ok);
       io.stdout(report.ok ? `all ${report.checks.length} checks passed\n` : `${failed.length} of ${report.checks.length} checks failed: ${failed.map((c) => c.name).join(', ')}\n`);
@@ -335,15 +320,15 @@ const serviceInstallCommand: CliCommand = {
 the raw-socket capabilities noble needs, ProtectSystem=strict with the data dir writable.
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const r = installService(resolve(io.cwd, str(values, 'unit-dir')!), {
-      name: str(values, 'name'),
-      user: str(values, 'user'),
-      group: str(values, 'user'),
-      configFile: str(values, 'config'),
-      dataDir: str(values, 'data-dir'),
-      envFile: str(values, 'env-file'),
-      exec: str(values, 'exec') ?? installedExec(),
-      force: values.force === true,
+    const r = installService(resolve(io.cwd, stringFlag(values, 'unit-dir', { required: true })), {
+      name: stringFlag(values, 'name'),
+      user: stringFlag(values, 'user'),
+      group: stringFlag(values, 'user'),
+      configFile: stringFlag(values, 'config'),
+      dataDir: stringFlag(values, 'data-dir'),
+      envFile: stringFlag(values, 'env-file'),
+      exec: stringFlag(values, 'exec') ?? installedExec(),
+      force: booleanFlag(values, 'force'),
     });
     print(io, values, r, `unit written: ${r.unitFile}\nenable and start it with:\n${r.commands.map((c) => `  ${c}`).join('\n')}`);
     return 0;
@@ -371,16 +356,16 @@ on stderr when it is a terminal. Exit 1 when any row failed (the report names ea
 run again to retry them; done rows are skipped.
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const csvPath = resolve(io.cwd, need(values, 'csv'));
-    const plain = values['plain-key'] === true;
-    const validDays = positiveNumber(values, 'valid-days');
+    const csvPath = resolve(io.cwd, stringFlag(values, 'csv', { required: true }));
+    const plain = booleanFlag(values, 'plain-key');
+    const validDays = positiveNumberFlag(values, 'valid-days');
     return withOperator(values, io, async (chain, operator) => {
-      const authorityFile = str(values, 'authority-key');
+      const authorityFile = stringFlag(values, 'authority-key');
       const authorityKey = authorityFile
-        ? await readOperatorKey(resolve(io.cwd, authorityFile), { passphraseFile: path(io, str(values, 'operator-passphrase-file')) }, io.env, 'authority keystore')
+        ? await readOperatorKey(resolve(io.cwd, authorityFile), { passphraseFile: path(io, stringFlag(values, 'operator-passphrase-file')) }, io.env, 'authority keystore')
         : undefined;
       const passphrase = plain ? undefined : await resolvePassphrase(kioskPassphraseSource(values, io), { confirm: true, minLength: MIN_PASSPHRASE_LENGTH });
-      const report = await runBulk(chain, operator, { csvPath, statePath: path(io, str(values, 'state')), authorityKey, plainKeys: plain, passphrase, fundEth: str(values, 'fund'), validDays });
+      const report = await runBulk(chain, operator, { csvPath, statePath: path(io, stringFlag(values, 'state')), authorityKey, plainKeys: plain, passphrase, fundEth: stringFlag(values, 'fund'), validDays });
       const lines = report.rows.filter((r) => r.status === 'failed').map((r) => `  line ${r.line} (${r.venue || '?'}): ${r.error!.message} (${r.error!.code})`);
       print(io, values, report, `${report.total} rows: ${report.done} done, ${report.skipped} skipped (done before), ${report.failed} failed${lines.length ? `\nfailed rows (fix them and run again; done rows are skipped):\n${lines.join('\n')}` : ''}\nstate: ${report.state}`);
       return report.failed > 0 ? 1 : 0;
@@ -388,8 +373,8 @@ ${EXIT_CODES}`,
   },
 };
 
-function venueFromDataDir(values: Values, dataDir: string, config?: KioskConfig): bigint | undefined {
-  const v = str(values, 'venue');
+function venueFromDataDir(values: CliValues, dataDir: string, config?: KioskConfig): bigint | undefined {
+  const v = stringFlag(values, 'venue');
   if (v) return venueIdOf(v);
   if (config?.chain.venueId) return BigInt(config.chain.venueId);
   const cert = readDeviceCertificate(kioskFiles(dataDir).certificate);
@@ -417,8 +402,8 @@ ${EXIT_CODES}`,
     return withOperator(values, io, async (chain, operator, config) => {
       const dataDir = dataDirOf(values, io, config);
       const venueId = venueFromDataDir(values, dataDir, config);
-      if (venueId === undefined) throw new WaymarkError('WAYMARK_ERR_USAGE', '--venue is required (no config or device certificate names it)', { details: { field: 'venue' } });
-      const r = await rotateKioskKey(chain, operator, { dataDir, venueId, passphrase: kioskPassphraseSource(values, io), fundEth: str(values, 'fund'), validDays: positiveNumber(values, 'valid-days') });
+      if (venueId === undefined) usage('--venue is required (no config or device certificate names it)', 'venue');
+      const r = await rotateKioskKey(chain, operator, { dataDir, venueId, passphrase: kioskPassphraseSource(values, io), fundEth: stringFlag(values, 'fund'), validDays: positiveNumberFlag(values, 'valid-days') });
       print(io, values, r, `kiosk key rotated for venue ${venueId}
 old ${r.oldAddress} ${r.revokeTxHash ? `revoked (tx ${r.revokeTxHash})` : 'was not authorized'}
 new ${r.newIdentity.address} authorized${r.authorization.txHash ? ` (tx ${r.authorization.txHash})` : ''}, certificate in ${r.authorization.certificateFile}

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { CliCommand } from '../command.js';
 import { parseConfig, loadConfig } from '../../core/config.js';
-import { WaymarkError } from '../../core/errors.js';
 import { replayCapture } from '../../kiosk/replay.js';
+import { booleanFlag, positiveNumberFlag, stringFlag, usage } from '../flags.js';
 import { formatSummary } from './summary.js';
 
 export const replayCommand: CliCommand = {
@@ -24,25 +24,27 @@ Examples:
   waymark replay venue.btsnoop --sessions --tau-s 2 --gap-s 20`,
   async run({ values, positionals }, io) {
     const file = positionals[0];
-    if (!file) throw new WaymarkError('WAYMARK_ERR_USAGE', 'replay needs a capture FILE');
+    if (!file) usage('replay needs a capture FILE');
     const path = resolve(io.cwd, file);
-    if (!existsSync(path)) throw new WaymarkError('WAYMARK_ERR_USAGE', `no such file: ${file}`);
-    const base = values.config ? loadConfig(resolve(io.cwd, values.config as string), io.env) : parseConfig({}, {});
+    if (!existsSync(path)) usage(`no such file: ${file}`);
+    const configFile = stringFlag(values, 'config');
+    const gapS = positiveNumberFlag(values, 'gap-s', { unit: 'seconds' });
+    const tauS = positiveNumberFlag(values, 'tau-s', { unit: 'seconds' });
+    const sessions = booleanFlag(values, 'sessions');
+    const base = configFile ? loadConfig(resolve(io.cwd, configFile), io.env) : parseConfig({}, {});
     const raw = structuredClone(base) as any;
-    if (values['gap-s'] !== undefined) raw.sightings.sessionGapS = numberFlag('gap-s', values['gap-s'] as string);
-    if (values['tau-s'] !== undefined) raw.sightings.filter = { kind: 'ema', timeConstantS: numberFlag('tau-s', values['tau-s'] as string) };
+    if (gapS !== undefined) raw.sightings.sessionGapS = gapS;
+    if (tauS !== undefined) raw.sightings.filter = { kind: 'ema', timeConstantS: tauS };
     const config = parseConfig(raw, {});
     const summary = await replayCapture(path, {
       config,
-      onSessionClosed: values.sessions ? (s) => io.stdout(JSON.stringify(s) + '\n') : undefined,
+      onSessionClosed: (s) => {
+        // Ctrl-C or a closed stdout (`--sessions | head`) ends the replay here
+        io.signal.throwIfAborted();
+        if (sessions) io.stdout(JSON.stringify(s) + '\n');
+      },
     });
-    io.stdout(values.json ? JSON.stringify(summary) + '\n' : formatSummary(summary));
+    io.stdout(booleanFlag(values, 'json') ? JSON.stringify(summary) + '\n' : formatSummary(summary));
     return 0;
   },
 };
-
-export function numberFlag(name: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n)) throw new WaymarkError('WAYMARK_ERR_USAGE', `--${name} must be a number, got '${text}'`);
-  return n;
-}

@@ -6,8 +6,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { CliCommand, CliIO } from '../command.js';
+import type { CliCommand, CliIO, CliValues } from '../command.js';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
+import { addressFlag, booleanFlag, stringFlag, urlFlag } from '../flags.js';
 import {
   checkInOverHttp, emptyWallet, fetchRecordProof, parseCheckinUrl, parseWallet, putEntry, verifyAttestation, verifyRecordProof,
   type SignedCheckinAttestation, type VisitorWallet, type WalletEntry,
@@ -18,8 +19,6 @@ import { batchRoot } from '../../contracts/actions/batch-root.js';
 
 export const VISITOR_WALLET_ENV = 'WAYMARK_VISITOR_WALLET';
 
-type Values = Record<string, string | boolean | string[] | boolean[] | undefined>;
-
 const common = {
   wallet: { type: 'string', description: `wallet file (default $${VISITOR_WALLET_ENV} or ~/.waymark/visitor-wallet.json)` },
   rpc: { type: 'string', description: 'JSON-RPC URL of the chain: check the signer with isKiosk / the roots with batchRoot' },
@@ -27,8 +26,9 @@ const common = {
   json: { type: 'boolean', description: 'print one JSON object' },
 } as const;
 
-export function walletPath(values: Values, io: CliIO): string {
-  if (typeof values.wallet === 'string') return resolve(io.cwd, values.wallet);
+export function walletPath(values: CliValues, io: CliIO): string {
+  const wallet = stringFlag(values, 'wallet');
+  if (wallet !== undefined) return resolve(io.cwd, wallet);
   if (io.env[VISITOR_WALLET_ENV]) return resolve(io.cwd, io.env[VISITOR_WALLET_ENV]!);
   return join(io.env.HOME ?? io.cwd, '.waymark', 'visitor-wallet.json');
 }
@@ -83,24 +83,24 @@ kiosk of the venue (isKiosk). Exit 0 on a verified, stored attestation.
 Example:
   waymark visitor checkin --kiosk http://localhost:8080 --rpc http://127.0.0.1:8545 --json`,
   async run({ values }, io) {
-    if (typeof values.kiosk !== 'string') throw new WaymarkError('WAYMARK_ERR_USAGE', '--kiosk URL is required');
-    let kioskUrl = values.kiosk;
+    let kioskUrl = urlFlag(values, 'kiosk', { required: 'URL' });
+    const registry = addressFlag(values, 'registry');
+    const rpc = urlFlag(values, 'rpc');
     let token: string | undefined;
     if (/\/checkin\?/.test(kioskUrl)) ({ kioskUrl, token } = parseCheckinUrl(kioskUrl));
-    const registry = typeof values.registry === 'string' ? values.registry : undefined;
     const result = await checkInOverHttp(kioskUrl, { token });
     if (registry) verifyAttestation(result.attestation, { verifyingContract: registry });
-    if (typeof values.rpc === 'string') await checkSignerOnChain(result.attestation, values.rpc, registry);
+    if (rpc) await checkSignerOnChain(result.attestation, rpc, registry);
     const entry: WalletEntry = {
       attestation: result.attestation,
       kioskUrl: kioskUrl.replace(/\/+$/, ''),
       storedAt: new Date().toISOString(),
-      signerCheck: typeof values.rpc === 'string' ? 'authorized on chain' : 'signature only',
+      signerCheck: rpc ? 'authorized on chain' : 'signature only',
     };
     const path = walletPath(values, io);
     saveWallet(path, putEntry(loadWallet(path), entry));
     const m = result.attestation.typedData.message;
-    if (values.json) {
+    if (booleanFlag(values, 'json')) {
       io.stdout(JSON.stringify({ ok: true, id: result.attestation.id, signer: result.verified.signer, signerCheck: entry.signerCheck, wallet: path, attestation: result.attestation }) + '\n');
     } else {
       io.stdout(`checked in at venue ${m.venueId} (${m.geohash}) ${new Date(m.time * 1000).toISOString()} via ${m.presence}\n`);
@@ -122,13 +122,14 @@ Example:
   async run({ values }, io) {
     const path = walletPath(values, io);
     let wallet = loadWallet(path);
-    const rpc = typeof values.rpc === 'string' ? values.rpc : undefined;
+    const rpc = urlFlag(values, 'rpc');
+    const trusted = addressFlag(values, 'registry');
     const provider = rpc ? connectProvider(rpc) : undefined;
     const results: { id: string; status: 'anchored' | 'in batch' | 'pending' | 'invalid' | 'unreachable'; seq?: number; root?: string; txHash?: string | null; error?: string; code?: string }[] = [];
     try {
       for (const entry of wallet.entries) {
         const att = entry.attestation;
-        const registry = typeof values.registry === 'string' ? values.registry : att.typedData.domain.verifyingContract;
+        const registry = trusted ?? att.typedData.domain.verifyingContract;
         const readRoot = provider ? (kiosk: string, seq: number) => batchRoot(registryClient(provider, registry), { kiosk, seq }) : undefined;
         try {
           verifyAttestation(att);
@@ -150,7 +151,7 @@ Example:
     }
     if (wallet.entries.length) saveWallet(path, wallet);
     const invalid = results.filter((r) => r.status === 'invalid').length;
-    if (values.json) {
+    if (booleanFlag(values, 'json')) {
       io.stdout(JSON.stringify({ ok: invalid === 0, wallet: path, onChain: rpc ? 'checked' : 'not checked', proofs: results }) + '\n');
     } else {
       if (results.length === 0) io.stdout(`no attestations in ${path}\n`);
