@@ -63,8 +63,10 @@ export const ERRORS = {
   WAYMARK_ERR_CHAIN_BAD_BATCH: { status: 400, message: 'Invalid batch: %s' },
   WAYMARK_ERR_CHAIN_REVERTED: { status: 500, message: 'Transaction reverted: %s' },
   WAYMARK_ERR_CHAIN_GAS_CAP: { status: 503, message: 'Gas price above the kiosk cap: %s' },
+  WAYMARK_ERR_CHAIN_NO_CONTRACT: { status: 500, message: 'No contract at the registry address: %s' },
   WAYMARK_ERR_GEOHASH_INVALID: { status: 400, message: 'Invalid geohash: %s' },
   WAYMARK_ERR_EXPOSURE_WINDOW: { status: 400, message: 'Invalid exposure window: %s' },
+  WAYMARK_ERR_SHARE_INVALID: { status: 400, message: 'Shared check-ins unreadable: %s' },
   // check-in attestations (kiosk/checkin, beacon/visitor)
   WAYMARK_ERR_CHECKIN_TOKEN_MALFORMED: { status: 400, message: 'Malformed check-in token: %s' },
   WAYMARK_ERR_CHECKIN_TOKEN_INVALID: { status: 403, message: 'Check-in token not signed by this kiosk: %s' },

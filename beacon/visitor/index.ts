@@ -7,3 +7,5 @@ export * from './checkin-token.js';
 export * from './proofs.js';
 export * from './wallet.js';
 export * from './client.js';
+export * from './exposure.js';
+export * from './share.js';
