@@ -96,7 +96,7 @@ async function refresh() {
     set('reports', status.sightings.reports.toLocaleString());
     set('retention', String(status.retention.days));
     const problems = [];
-    if (!clockOk) problems.push('Clock not synchronized: check-ins are paused.');
+    if (!status.clock.synced) problems.push('Clock not synchronized: check-ins are paused.');
     if (!status.store.ok) problems.push('Storage failing: ' + status.store.lastError);
     $('banner').textContent = problems.join(' ');
     $('banner').style.display = problems.length ? 'block' : 'none';
