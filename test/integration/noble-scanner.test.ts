@@ -111,10 +111,12 @@ t.test('scanning restarts when noble is told to stop behind the scanner', async 
 
 t.test('stop() stops scanning without a restart', async (t) => {
   const { controller, scanner } = await scannerOnVirtualController(t);
+  // a restart during start-up (noble briefly disables scanning to set parameters) is not this test's business
+  const before = scanner.stats().restarts;
   await scanner.stop();
   await new Promise((r) => setTimeout(r, 50));
   t.equal(controller.scanning().enabled, false);
-  t.equal(scanner.stats().restarts, 0);
+  t.equal(scanner.stats().restarts, before, 'no restart after stop()');
   await scanner.start();
   t.equal(controller.scanning().enabled, true);
 });
