@@ -1,6 +1,7 @@
 /**
  * Turns what ethers throws (a revert carrying one of the registry's custom errors, a dead
- * RPC endpoint) into a WaymarkError with a named code, the revert's name and its arguments.
+ * RPC endpoint, a call to an address without code) into a WaymarkError with a named code,
+ * the revert's name and its arguments.
  */
 import { Interface, type ErrorDescription } from 'ethers';
 import { WaymarkError, isWaymarkError, type ErrorCode } from '../core/errors.js';
@@ -62,6 +63,25 @@ function isNetworkError(err: unknown): boolean {
   return false;
 }
 
+/** A view call that came back empty: ethers could not decode `0x` (no code at the address). */
+function isEmptyResult(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e && typeof e === 'object'; depth++) {
+    const { code, value } = e as { code?: unknown; value?: unknown };
+    if (code === 'BAD_DATA' && value === '0x') return true;
+    e = (e as { cause?: unknown }).cause ?? (e as { error?: unknown }).error;
+  }
+  return false;
+}
+
+/** The registry address holds no contract on this chain (a wrong `chain.registry`, or a chain reset). */
+export function noContractError(registry: string, chainId: bigint | number, opts: { action?: string; cause?: unknown } = {}): WaymarkError {
+  return new WaymarkError('WAYMARK_ERR_CHAIN_NO_CONTRACT', `${registry} on chain ${chainId}; check chain.registry`, {
+    cause: opts.cause,
+    details: { registry, chainId: chainId.toString(), ...(opts.action ? { action: opts.action } : {}) },
+  });
+}
+
 function describe(parsed: ErrorDescription): string {
   const args = parsed.fragment.inputs.map((input, i) => `${input.name}=${String(parsed.args[i])}`);
   return `${parsed.name}(${args.join(', ')})`;
@@ -70,7 +90,9 @@ function describe(parsed: ErrorDescription): string {
 /**
  * Maps any error from a contract call to a WaymarkError: a named custom error to its code
  * (details: `revert` name and `args`), a connection failure to WAYMARK_ERR_CHAIN_UNAVAILABLE,
- * anything else to WAYMARK_ERR_CHAIN_REVERTED. WaymarkErrors pass through unchanged.
+ * a view call answered with no data to WAYMARK_ERR_CHAIN_NO_CONTRACT (callers that know the
+ * address and chain say so with noContractError), anything else to WAYMARK_ERR_CHAIN_REVERTED.
+ * WaymarkErrors pass through unchanged.
  */
 export function toChainError(err: unknown, action: string, iface: Interface = registryErrors()): WaymarkError {
   if (isWaymarkError(err)) return err;
@@ -89,6 +111,9 @@ export function toChainError(err: unknown, action: string, iface: Interface = re
       return new WaymarkError(code, `${action}: ${describe(parsed)}`, { cause: err, details: { action, revert: parsed.name, args } });
     }
     return new WaymarkError('WAYMARK_ERR_CHAIN_REVERTED', `${action}: unrecognized revert data ${data.slice(0, 74)}`, { cause: err, details: { action, data } });
+  }
+  if (isEmptyResult(err)) {
+    return new WaymarkError('WAYMARK_ERR_CHAIN_NO_CONTRACT', `${action}: the call returned no data; check the registry address (chain.registry)`, { cause: err, details: { action } });
   }
   if (isNetworkError(err)) {
     return new WaymarkError('WAYMARK_ERR_CHAIN_UNAVAILABLE', `${action}: ${(err as Error).message?.split('\n')[0] ?? String(err)}`, { cause: err, details: { action } });

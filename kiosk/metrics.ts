@@ -80,7 +80,7 @@ function nobleFigure(kiosk: Kiosk, key: 'foreignEvents' | 'warnings'): number {
 export interface BatchOutboxFigures {
   batches: { pending: number; sent: number; confirmed: number; lastConfirmedSeq: number | null };
   waitingRecords: number;
-  sender: { commitFailures: number; reorgs: number; rebroadcasts: number };
+  sender: { commitFailures: number; reorgs: number; rebroadcasts: number; repriced: number };
 }
 
 /** Metric sources of the batch outbox: batches by state, failures, reorgs, last confirmed seq. */
@@ -97,6 +97,7 @@ export function batchMetricSources(read: () => BatchOutboxFigures): MetricSource
     { name: 'waymark_batch_commit_failures_total', help: 'Failed commit rounds (RPC errors, reverts, gas over the cap)', read: () => read().sender.commitFailures },
     { name: 'waymark_batch_reorgs_total', help: 'Commits whose receipt disappeared in a reorg and were re-committed', read: () => read().sender.reorgs },
     { name: 'waymark_batch_rebroadcasts_total', help: 'Stored commits broadcast again (after a restart, a drop or a reorg)', read: () => read().sender.rebroadcasts },
+    { name: 'waymark_batch_repriced_total', help: 'Stuck commits replaced with higher fees (same nonce)', read: () => read().sender.repriced },
     { name: 'waymark_batch_last_confirmed_seq', help: 'Highest confirmed batch seq (-1 when none)', read: () => read().batches.lastConfirmedSeq ?? -1 },
   ];
 }

@@ -10,6 +10,7 @@ import { redactUrl } from '../../core/redact.js';
 import type { Kiosk } from '../kiosk.js';
 import { connectProvider, registryClient } from '../../contracts/client.js';
 import { getVenue } from '../../contracts/actions/get-venue.js';
+import { assertRegistry } from '../../contracts/actions/assert-registry.js';
 import { isKiosk } from '../../contracts/actions/is-kiosk.js';
 import { AttestationStore } from '../checkin/records.js';
 import { Anchoring, type AnchoringOptions } from './anchoring.js';
@@ -77,9 +78,7 @@ async function preflight(rpcUrl: string, registry: string, venueId: number, kios
   const provider = connectProvider(rpcUrl, { chainId: Number(id) });
   try {
     const client = registryClient(provider, registry);
-    if ((await provider.getCode(registry)) === '0x') {
-      throw new WaymarkError('WAYMARK_ERR_CONFIG_INVALID', `chain.registry ${registry} has no contract on chain ${id}`);
-    }
+    await assertRegistry(client, { chainId: id });
     await getVenue(client, { venueId });
     if (!(await isKiosk(client, { venueId, kiosk }))) {
       throw new WaymarkError('WAYMARK_ERR_CHAIN_UNAUTHORIZED', `kiosk ${kiosk} is not authorized for venue ${venueId}; ask the venue operator to authorize it`);

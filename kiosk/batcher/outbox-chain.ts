@@ -1,13 +1,14 @@
 /**
  * The outbox's view of the chain: read the kiosk's seq and roots, sign a commit without
- * sending it (so it can be stored first), broadcast raw transactions, and follow receipts.
- * The real adapter is ethers v6 on a JSON-RPC node (anvil in demo and tests).
+ * sending it (so it can be stored first), re-price a stuck one, broadcast raw transactions,
+ * and follow receipts. The real adapter is ethers v6 on a JSON-RPC node (anvil in demo and tests).
  */
-import { FetchRequest, JsonRpcProvider, Network, Wallet, keccak256, type Contract, type Signer } from 'ethers';
-import { WaymarkError } from '../../core/errors.js';
+import { FetchRequest, JsonRpcProvider, Network, Transaction, Wallet, keccak256, type Contract, type Signer } from 'ethers';
+import { WaymarkError, isWaymarkError } from '../../core/errors.js';
 import type { BatchCommit } from '../../core/ports.js';
 import { registryClient, registryContract, type RegistryClient } from '../../contracts/client.js';
-import { toChainError } from '../../contracts/chain-errors.js';
+import { noContractError, toChainError } from '../../contracts/chain-errors.js';
+import { assertRegistry } from '../../contracts/actions/assert-registry.js';
 import { nextSeq } from '../../contracts/actions/next-seq.js';
 import { batchRoot } from '../../contracts/actions/batch-root.js';
 import { commitBatchArgs } from '../../contracts/actions/commit-batch.js';
@@ -26,7 +27,10 @@ export interface CommitReceipt {
   status: number;
 }
 
-/** What a broadcast came to: accepted, already known to the node, or its nonce was used already. */
+/**
+ * What a broadcast came to: accepted, already known to the node, its nonce was used already,
+ * or its fees are refused (below the base fee, or not enough above the transaction it replaces).
+ */
 export type BroadcastResult = 'accepted' | 'known' | 'nonce-used' | 'underpriced';
 
 export interface OutboxChain {
@@ -41,8 +45,17 @@ export interface OutboxChain {
   feeQuote(): Promise<FeeQuote>;
   /** The kiosk's transaction count at `latest` (mined) or `pending` (incl. the node's pool). */
   accountNonce(tag: 'latest' | 'pending'): Promise<number>;
-  /** Validates, estimates (a revert surfaces as its WaymarkError) and signs; sends nothing. */
+  /**
+   * Validates, estimates against the mined state (`latest`: a revert surfaces as its
+   * WaymarkError) and signs; sends nothing.
+   */
   signCommit(batch: BatchCommit, nonce: number, fees: Fees): Promise<SignedCommit>;
+  /**
+   * The same commit (same nonce, call and gas limit) signed again with new fees, to replace
+   * a stuck one. No estimate: the node's pending state already holds the stuck commit, so a
+   * fresh estimate of the same seq would revert with BatchAlreadyCommitted.
+   */
+  repriceCommit(raw: string, fees: Fees): Promise<SignedCommit>;
   broadcast(raw: string): Promise<BroadcastResult>;
   receipt(txHash: string): Promise<CommitReceipt | null>;
   /** The node knows the transaction (pending or mined). */
@@ -107,7 +120,7 @@ export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
     }
   };
 
-  /** Connects on first use (and again after a failed first contact). */
+  /** Connects on first use (and again after a failed first contact): the chain id, then the registry's code. */
   async function connect() {
     if (conn) return conn;
     const id = await probeChainId(opts.rpcUrl, timeoutMs);
@@ -119,8 +132,35 @@ export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
     const provider = new JsonRpcProvider(req, Network.from(id), { staticNetwork: true, cacheTimeout: -1 });
     provider.pollingInterval = opts.pollingIntervalMs ?? 250;
     const reader = registryClient(provider, opts.registry);
+    try {
+      await assertRegistry(reader, { chainId: id });
+    } catch (err) {
+      provider.destroy();
+      throw err;
+    }
     conn = { provider, wallet: wallet.connect(provider), reader, contract: registryContract(reader), chainId: id };
     return conn;
+  }
+
+  /** A registry read; an empty answer (the code gone since connecting: a reset chain) names the address and chain. */
+  async function read<T>(action: string, fn: (c: NonNullable<typeof conn>) => Promise<T>): Promise<T> {
+    const c = await connect();
+    try {
+      return await fn(c);
+    } catch (err) {
+      if (isWaymarkError(err, 'WAYMARK_ERR_CHAIN_NO_CONTRACT')) throw noContractError(opts.registry, c.chainId, { action, cause: err });
+      throw err;
+    }
+  }
+
+  async function sign(c: NonNullable<typeof conn>, tx: { nonce: number; data: string; gasLimit: bigint }, fees: Fees): Promise<SignedCommit> {
+    const raw = await (c.wallet as Signer).signTransaction({
+      type: 2, chainId: c.chainId, nonce: tx.nonce, to: opts.registry, data: tx.data,
+      gasLimit: tx.gasLimit,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
+    });
+    return { txHash: keccak256(raw), raw, nonce: tx.nonce };
   }
 
   return {
@@ -128,8 +168,8 @@ export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
     kiosk: wallet.address,
     registry: opts.registry,
     blockNumber: async () => { const { provider } = await connect(); return wrap('blockNumber', () => provider.getBlockNumber()); },
-    nextSeq: async () => Number(await nextSeq((await connect()).reader, { kiosk: wallet.address })),
-    batchRoot: async (seq) => (await batchRoot((await connect()).reader, { kiosk: wallet.address, seq })).toLowerCase(),
+    nextSeq: () => read('nextSeq', async (c) => Number(await nextSeq(c.reader, { kiosk: wallet.address }))),
+    batchRoot: (seq) => read('batchRoot', async (c) => (await batchRoot(c.reader, { kiosk: wallet.address, seq })).toLowerCase()),
     async feeQuote() {
       const { provider } = await connect();
       return wrap('feeQuote', async () => {
@@ -148,14 +188,17 @@ export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
       const args = commitBatchArgs(batch);
       const c = await connect();
       const data = c.contract.interface.encodeFunctionData('commitBatch', args);
-      const gas = await wrap('commitBatch', () => c.provider.estimateGas({ from: wallet.address, to: opts.registry, data }));
-      const raw = await (c.wallet as Signer).signTransaction({
-        type: 2, chainId: c.chainId, nonce, to: opts.registry, data,
-        gasLimit: gas + gas / 4n,
-        maxFeePerGas: fees.maxFeePerGas,
-        maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
-      });
-      return { txHash: keccak256(raw), raw, nonce };
+      // 'latest', not the node's default: some nodes (anvil) estimate on the pending state
+      const gas = BigInt(await wrap('commitBatch', () => c.provider.send('eth_estimateGas', [{ from: wallet.address, to: opts.registry, data }, 'latest'])));
+      return sign(c, { nonce, data, gasLimit: gas + gas / 4n }, fees);
+    },
+    async repriceCommit(raw, fees) {
+      const c = await connect();
+      const stuck = Transaction.from(raw);
+      if (stuck.from?.toLowerCase() !== wallet.address.toLowerCase() || stuck.to?.toLowerCase() !== opts.registry.toLowerCase()) {
+        throw new WaymarkError('WAYMARK_ERR_INTERNAL', `stored commit ${keccak256(raw)} is not from ${wallet.address} to ${opts.registry}`);
+      }
+      return sign(c, { nonce: stuck.nonce, data: stuck.data, gasLimit: stuck.gasLimit }, fees);
     },
     async broadcast(raw) {
       const { provider } = await connect();
@@ -166,7 +209,7 @@ export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
         const msg = messageOf(err).toLowerCase();
         if (/already known|already imported|known transaction/.test(msg)) return 'known';
         if (/nonce too low|nonce has already been used|nonce_expired|invalid nonce/.test(msg)) return 'nonce-used';
-        if (/underpriced|fee too low/.test(msg)) return 'underpriced';
+        if (/underpriced|fee too low|less than block base fee|fee ?cap too low|below (the )?current base fee/.test(msg)) return 'underpriced';
         throw toChainError(err, 'broadcast');
       }
     },

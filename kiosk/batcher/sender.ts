@@ -3,14 +3,16 @@
  * signed transaction is stored before it is broadcast; on each round the sender follows
  * receipts to the confirmation depth and repairs what went wrong: RPC errors (backoff),
  * a lost or dropped transaction (rebroadcast), a nonce taken by another transaction
- * (re-sign), a stuck commit (fee bump under the cap), a receipt gone in a reorg (re-commit).
+ * (re-sign), a stuck or refused commit (same nonce, fees bumped under the cap; whichever
+ * of its transactions is mined counts), a receipt gone in a reorg (re-commit), and, while
+ * idle, confirmed commits a deeper reorg took away (re-commit).
  */
 import { TypedEmitter } from '../../core/events.js';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { BatchRow, BatchStore, BatchTx } from './batch-store.js';
 import type { CommitReceipt, OutboxChain } from './outbox-chain.js';
-import { backoffMs, bumpFees, capFees, gweiToWei } from './fees.js';
+import { backoffMs, bumpFees, capFees, gweiToWei, type FeeQuote } from './fees.js';
 
 export interface BatchSenderOptions {
   store: BatchStore;
@@ -30,6 +32,11 @@ export interface BatchSenderOptions {
   backoffMaxMs?: number;
   /** A sent commit that is not mined after this long is re-priced (same nonce), ms. */
   resendAfterMs?: number;
+  /**
+   * While idle, how often the chain's nextSeq is read again to catch confirmed commits that a
+   * reorg deeper than the confirmations took away, ms (default 60 000).
+   */
+  recheckMs?: number;
   /** Test seam: runs after a signed commit was stored and before it is broadcast. */
   beforeBroadcast?: (tx: BatchTx) => Promise<void> | void;
 }
@@ -39,6 +46,8 @@ export interface SenderStats {
   commitFailures: number;
   reorgs: number;
   rebroadcasts: number;
+  /** Stuck or refused commits signed again with higher fees (same nonce). */
+  repriced: number;
   /** Consecutive failed rounds (0 when the last round succeeded). */
   failing: number;
   lastError: string | null;
@@ -57,11 +66,12 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
   readonly chain: OutboxChain;
   readonly #o: Required<Omit<BatchSenderOptions, 'beforeBroadcast' | 'logger' | 'store' | 'chain'>> & Pick<BatchSenderOptions, 'beforeBroadcast'>;
   readonly #log: Logger;
-  readonly #stats: SenderStats = { commitsSent: 0, commitFailures: 0, reorgs: 0, rebroadcasts: 0, failing: 0, lastError: null };
+  readonly #stats: SenderStats = { commitsSent: 0, commitFailures: 0, reorgs: 0, rebroadcasts: 0, repriced: 0, failing: 0, lastError: null };
   #running = false;
   #loop: Promise<void> | undefined;
   #wake: (() => void) | undefined;
   #woken = false;
+  #lastRecheck = -Infinity;
 
   constructor(opts: BatchSenderOptions) {
     super();
@@ -78,6 +88,7 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
       backoffMinMs: opts.backoffMinMs ?? 500,
       backoffMaxMs: opts.backoffMaxMs ?? 60_000,
       resendAfterMs: opts.resendAfterMs ?? 180_000,
+      recheckMs: opts.recheckMs ?? 60_000,
       beforeBroadcast: opts.beforeBroadcast,
     };
   }
@@ -146,7 +157,7 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
    */
   async round(): Promise<Round> {
     const rows = this.store.unconfirmed();
-    if (rows.length === 0) return 'idle';
+    if (rows.length === 0) return this.#recheck();
     const latest = await this.chain.blockNumber();
     for (const row of rows) {
       if (row.state === 'sent') {
@@ -194,15 +205,26 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
     }
     if (await this.chain.knows(last.txHash)) {
       if (this.#o.wallNow() - last.sentAt < this.#o.resendAfterMs) return 'waiting';
-      return (await this.#reprice(row, last)) ? 'progress' : 'waiting';
+      return (await this.#reprice(row, last, await this.chain.feeQuote())) ? 'progress' : 'waiting';
     }
-    // The node does not know it: never broadcast (a crash), dropped, or reorged out.
+    // The node does not know it: never broadcast (a crash, an outage), dropped (a node
+    // restart, evicted under a risen base fee), refused, or reorged out.
     const mined = await this.chain.accountNonce('latest');
     if (last.nonce >= mined) {
       const result = await this.chain.broadcast(last.raw);
       this.#stats.rebroadcasts++;
       this.#log.info({ seq: row.seq, txHash: last.txHash, result }, 'commit rebroadcast');
       if (result === 'accepted' || result === 'known') return 'waiting';
+      if (result === 'underpriced') {
+        // Under the next block's base fee (at most 12.5 % over the last one's): re-price at once.
+        // Refused as a replacement (the pool holds a commit of this nonce that pays as much):
+        // as for a stuck one, after resendAfterMs.
+        const quote = await this.chain.feeQuote();
+        const underBaseFee = last.maxFeePerGas * 8n < quote.baseFeePerGas * 9n;
+        if (!underBaseFee && this.#o.wallNow() - last.sentAt < this.#o.resendAfterMs) return 'waiting';
+        await this.#reprice(row, last, quote);
+        return 'waiting';
+      }
     }
     // Its nonce went to another transaction and the batch is not on chain: sign again.
     this.#log.warn({ seq: row.seq, nonce: last.nonce }, 'commit nonce used by another transaction; re-signing');
@@ -245,15 +267,9 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
     }
     if (onChainNext < row.seq) {
       // Earlier batches we counted as done are not on chain (a reorg deeper than the confirmations).
-      const lost = this.store.list({ limit: row.seq - onChainNext + 1, beforeSeq: row.seq }).filter((b) => b.seq >= onChainNext);
-      if (lost.length === 0) {
+      if (this.#recommitLost(onChainNext, row.seq) === 0) {
         throw new WaymarkError('WAYMARK_ERR_CHAIN_SEQ_GAP', `the chain expects seq ${onChainNext} but the outbox has nothing below ${row.seq}`, { details: { seq: row.seq, nextSeq: onChainNext } });
       }
-      for (const b of lost) {
-        this.#stats.reorgs++;
-        this.store.markPending(b.seq, `re-committing: the chain's next seq is ${onChainNext}`);
-      }
-      this.#log.warn({ from: onChainNext, to: row.seq - 1 }, 'confirmed batches missing on chain; re-committing');
       return 'progress';
     }
     const fees = capFees(await this.chain.feeQuote(), gweiToWei(this.#o.maxFeeGwei));
@@ -262,14 +278,52 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
     return this.#store_and_broadcast(row, { ...signed, seq: row.seq, ...fees, sentAt: this.#o.wallNow() });
   }
 
-  async #reprice(row: BatchRow, last: BatchTx): Promise<boolean> {
-    const fees = bumpFees(last, await this.chain.feeQuote(), gweiToWei(this.#o.maxFeeGwei));
+  /** Batches in [onChainNext, belowSeq) back to pending, to be committed again in order; returns how many. */
+  #recommitLost(onChainNext: number, belowSeq: number): number {
+    const lost = this.store.list({ limit: belowSeq - onChainNext, beforeSeq: belowSeq }).filter((b) => b.seq >= onChainNext);
+    for (const b of lost) {
+      this.#stats.reorgs++;
+      this.store.markPending(b.seq, `re-committing: the chain's next seq is ${onChainNext}`);
+    }
+    if (lost.length > 0) this.#log.warn({ from: onChainNext, to: belowSeq - 1, batches: lost.length }, 'confirmed batches missing on chain; re-committing');
+    return lost.length;
+  }
+
+  /**
+   * Idle: every `recheckMs`, the chain's nextSeq against the outbox's highest seq, so commits a
+   * reorg deeper than the confirmations took away go again without waiting for a next batch.
+   * A failed read is not a failed round (nothing is waiting); it is tried again next time.
+   */
+  async #recheck(): Promise<Round> {
+    const now = this.#o.wallNow();
+    const top = this.store.nextSeq() - 1;
+    if (top < 0 || now - this.#lastRecheck < this.#o.recheckMs) return 'idle';
+    this.#lastRecheck = now;
+    let onChainNext: number;
+    try {
+      onChainNext = await this.chain.nextSeq();
+    } catch (err) {
+      this.#log.debug({ err: (err as Error).message }, 'idle recheck of nextSeq failed');
+      return 'idle';
+    }
+    if (onChainNext > top) return 'idle';
+    return this.#recommitLost(onChainNext, top + 1) > 0 ? 'progress' : 'idle';
+  }
+
+  /**
+   * Replaces the stuck or refused commit `last` with the same transaction (nonce, call, gas
+   * limit) at fees bumped by 12.5 % and at least the quote's; false when the cap leaves no room.
+   * Every version stays stored: whichever of them is mined counts.
+   */
+  async #reprice(row: BatchRow, last: BatchTx, quote: FeeQuote): Promise<boolean> {
+    const fees = bumpFees(last, quote, gweiToWei(this.#o.maxFeeGwei));
     if (!fees) {
       this.store.setError(row.seq, 'WAYMARK_ERR_CHAIN_GAS_CAP: the stuck commit cannot be re-priced under chain.maxFeeGwei');
       return false;
     }
-    const signed = await this.chain.signCommit(this.#commitOf(row), last.nonce, fees);
-    this.#log.info({ seq: row.seq, nonce: last.nonce, maxFeePerGas: fees.maxFeePerGas.toString() }, 'stuck commit re-priced');
+    const signed = await this.chain.repriceCommit(last.raw, fees);
+    this.#stats.repriced++;
+    this.#log.info({ seq: row.seq, nonce: signed.nonce, replaces: last.txHash, maxFeePerGas: fees.maxFeePerGas.toString() }, 'stuck commit re-priced');
     await this.#store_and_broadcast(row, { ...signed, seq: row.seq, ...fees, sentAt: this.#o.wallNow() });
     return true;
   }

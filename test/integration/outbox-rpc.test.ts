@@ -1,14 +1,17 @@
 /**
  * The outbox against a failing world on a real anvil: the RPC endpoint down and back up
  * (a proxy that refuses connections), a nonce taken by another transaction of the kiosk
- * key, a gas spike over the cap, and commits the chain refuses (unknown venue, bad range).
+ * key, a gas spike over the cap, commits the chain refuses (unknown venue, bad range), and
+ * a registry address without code (wrong from the start, or gone since).
  */
 import t from 'tap';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Wallet } from 'ethers';
-import { openOutbox, startTestChain, until } from './outbox-fixture.js';
+import { assertOnChainOnce, openOutbox, startTestChain, until } from './outbox-fixture.js';
 import { GWEI } from '../../kiosk/batcher/fees.js';
+import { createOutboxChain } from '../../kiosk/batcher/outbox-chain.js';
+import { deployDevRegistry } from '../../sim/dev-chain.js';
 
 const chain = await startTestChain(t);
 
@@ -63,6 +66,7 @@ t.test('RPC down, then up: batches wait, failures back off, then all commit in s
   t.same(commits.map((c) => c.seq), seqs, 'committed in seq order');
   t.same(commits.map((c) => c.root), seqs.map((s) => outbox.store.get(s)!.root));
   t.ok(commits.every((c, i) => i === 0 || c.blockNumber > commits[i - 1]!.blockNumber), 'one after the other');
+  await assertOnChainOnce(t, chain, outbox, kiosk);
 });
 
 t.test('a nonce taken by another transaction of the kiosk key: re-signed, committed once', async (t) => {
@@ -122,6 +126,31 @@ t.test('commits the chain refuses get clear errors and are never sent', async (t
   t.match(badRange.store.get(seq2)!.lastError, /^WAYMARK_ERR_CHAIN_BAD_BATCH: .*fromTime \d+ is after toTime \d+/);
   t.equal(badRange.store.get(seq2)!.state, 'pending');
   t.same(await chain.commits(new Wallet(key).address), []);
+});
+
+t.test('a registry address without code is WAYMARK_ERR_CHAIN_NO_CONTRACT, naming the address and the chain', async (t) => {
+  const key = await chain.authorizeKiosk(8);
+  const nowhere = '0x000000000000000000000000000000000000dEaD';
+  const message = (registry: string) => new RegExp(`^No contract at the registry address: ${registry} on chain ${chain.chainId}; check chain\\.registry$`, 'i');
+
+  const outbox = openOutbox(t, t.testdir({}), { ...chain, registry: nowhere }, key);
+  const seq = outbox.addBatch(1);
+  outbox.sender.start();
+  await until(() => outbox.sender.stats().failing >= 2, 'failed rounds');
+  t.match(outbox.sender.stats().lastError, /^WAYMARK_ERR_CHAIN_NO_CONTRACT: No contract at the registry address: 0x0+dEaD on chain \d+; check chain\.registry$/i);
+  t.equal(outbox.store.get(seq)!.state, 'pending');
+  t.equal(outbox.store.txs(seq).length, 0, 'nothing signed for an empty address');
+  await t.rejects(outbox.chain.nextSeq(), { code: 'WAYMARK_ERR_CHAIN_NO_CONTRACT', message: message(nowhere) });
+  await outbox.sender.stop();
+
+  // the code goes away after the outbox connected (a dev chain reset under a running kiosk)
+  const registry = await deployDevRegistry(chain.provider);
+  const reader = createOutboxChain({ rpcUrl: chain.rpcUrl, registry, key, requestTimeoutMs: 5000 });
+  t.teardown(() => reader.close());
+  t.equal(await reader.nextSeq(), 0);
+  await chain.provider.send('anvil_setCode', [registry, '0x']);
+  await t.rejects(reader.nextSeq(), { code: 'WAYMARK_ERR_CHAIN_NO_CONTRACT', message: message(registry), details: { registry, chainId: String(chain.chainId), action: 'nextSeq' } });
+  await t.rejects(reader.batchRoot(0), { code: 'WAYMARK_ERR_CHAIN_NO_CONTRACT', message: message(registry) });
 });
 
 t.test('the dev chain set-up refuses an invalid geohash', async (t) => {
