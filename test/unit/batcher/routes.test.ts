@@ -22,7 +22,7 @@ async function setup(t: any) {
   batcher.tick(T0);
   store.recordSent({ txHash: `0x${'11'.repeat(32)}`, seq: 0, nonce: 4, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, raw: '0x02', sentAt: T0 });
   store.markConfirmed(0, `0x${'11'.repeat(32)}`, 12, T0);
-  const figures = () => ({ batches: store.counts(), waitingRecords: 0, sender: { commitFailures: 3, reorgs: 1, rebroadcasts: 2 } });
+  const figures = () => ({ batches: store.counts(), waitingRecords: 0, sender: { commitFailures: 3, reorgs: 1, rebroadcasts: 2, repriced: 4 } });
   const app = await buildHttpApp(kiosk, { plugins: [batchRoutes(store)], metrics: batchMetricSources(figures) });
   t.teardown(async () => {
     await app.close();
@@ -80,5 +80,6 @@ t.test('metrics show the outbox', async (t) => {
   t.match(body, /^waymark_batches\{state="pending"\} 1$/m);
   t.match(body, /^waymark_batch_commit_failures_total 3$/m);
   t.match(body, /^waymark_batch_reorgs_total 1$/m);
+  t.match(body, /^waymark_batch_repriced_total 4$/m);
   t.match(body, /^waymark_batch_last_confirmed_seq 0$/m);
 });
