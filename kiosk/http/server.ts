@@ -11,6 +11,7 @@ import { createKioskMetrics, type MetricSource } from '../metrics.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, rejectNonFiniteNumbers } from './errors.js';
 import { OPERATOR, operatorGuard } from './surfaces.js';
 import { kioskPage } from './page.js';
+import { walletCors, walletRoutes, type WalletHttpOptions } from './wallet-routes.js';
 
 export interface HttpOptions {
   logger?: Logger;
@@ -22,6 +23,8 @@ export interface HttpOptions {
   plugins?: FastifyPluginAsync[];
   /** Operator token for operator routes from other machines; without it they answer on loopback only. */
   operatorToken?: string;
+  /** The visitor wallet: its bundle at /wallet/ and the origins that may call the check-in routes (docs/WALLET.md). */
+  wallet?: WalletHttpOptions;
 }
 
 /** Limits every kiosk HTTP server applies (docs/OPERATIONS.md, "Security"). */
@@ -57,7 +60,7 @@ export async function buildHttpApp(kiosk: Kiosk, opts: HttpOptions = {}): Promis
     bodyLimit: opts.bodyLimit ?? HTTP_LIMITS.bodyBytes,
     logController: new LogController({ disableRequestLogging: true }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: true } },
-    maxParamLength: HTTP_LIMITS.maxParamLength,
+    routerOptions: { maxParamLength: HTTP_LIMITS.maxParamLength },
     connectionTimeout: HTTP_LIMITS.connectionTimeoutMs,
     keepAliveTimeout: HTTP_LIMITS.keepAliveTimeoutMs,
     requestTimeout: HTTP_LIMITS.requestTimeoutMs,
@@ -97,6 +100,10 @@ export async function buildHttpApp(kiosk: Kiosk, opts: HttpOptions = {}): Promis
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(kioskPage({ venueName: kiosk.config.venue.name })));
 
+  if (opts.wallet) {
+    app.addHook('onRequest', walletCors(opts.wallet.origins));
+    await app.register(walletRoutes, opts.wallet);
+  }
   for (const plugin of opts.plugins ?? []) await app.register(plugin);
 
   return app;

@@ -5,7 +5,8 @@
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from '../helpers/cli.js';
 
@@ -18,8 +19,14 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The kiosk's clock counts as synchronized: systemd-timesyncd's flag file exists (a fixture). */
+const timesyncFlag = join(mkdtempSync(join(tmpdir(), 'waymark-timesync-')), 'synchronized');
+writeFileSync(timesyncFlag, '');
+
 function waymark(args: string[]): { child: ChildProcess; out: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/waymark.ts', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/waymark.ts', ...args], {
+    cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WAYMARK_TIMESYNC_FLAG: timesyncFlag },
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
