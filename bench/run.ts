@@ -10,6 +10,8 @@ const GROUPS: Record<string, () => Promise<BenchGroup>> = {
   beacon: async () => (await import('./beacon.js')).group,
   gas: async () => (await import('./gas.js')).group,
   checkin: async () => (await import('./checkin.js')).group,
+  'exposure-report': async () => (await import('./exposure.js')).group,
+  exposure: async () => (await import('./exposure-match.js')).group,
 };
 
 async function main(): Promise<number> {

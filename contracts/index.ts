@@ -16,6 +16,7 @@ export * from './actions/commit-batch.js';
 export * from './actions/report-exposure.js';
 export * from './actions/mark-cleaned.js';
 export * from './actions/status-of.js';
+export * from './actions/exposure-of.js';
 export * from './actions/next-seq.js';
 export * from './actions/is-kiosk.js';
 export * from './actions/get-venue.js';

@@ -111,6 +111,14 @@ export const configSchema = z.object({
     tokenValidityS: z.number().int().min(5).max(600).default(60),
     /** Base URL phones reach the kiosk at, encoded in the QR code (the request's Host header is never used). Without it the screen shows no QR; BLE taps still work. */
     publicUrl: z.string().url().optional(),
+    /**
+     * The visitor wallet (docs/WALLET.md): with it the QR code opens `<walletUrl>#kiosk=<publicUrl>&token=…`
+     * instead of the kiosk's /checkin page, and the wallet's origin may call the public check-in
+     * and proof routes (CORS). E.g. the region's wallet, or one kiosk's `https://…/wallet/`.
+     */
+    walletUrl: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL').optional(),
+    /** More origins whose wallets may check in here (CORS), e.g. `https://wallet.example.org`. */
+    walletOrigins: z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be an origin: scheme://host[:port], no path')).max(16).default([]),
     /** The clock counts as synced when the chain's latest block time agrees within this, seconds. */
     chainClockToleranceS: z.number().positive().max(3600).default(30),
     /** Per client IP: check-ins (POST /v1/checkins) and token reads (GET /v1/checkin-token) per minute. */
@@ -156,7 +164,8 @@ function applyEnv(input: unknown, env: NodeJS.ProcessEnv): unknown {
   const cfg = structuredClone(input) as Record<string, any>;
   const section = (name: string) => {
     if (cfg[name] === undefined) cfg[name] = {};
-    return cfg[name];
+    // a section that is not an object (`"http": 0`) is left as it is, for the schema to refuse by name
+    return cfg[name] !== null && typeof cfg[name] === 'object' ? cfg[name] : {};
   };
   if (env[ENV.DATA_DIR]) cfg.dataDir = env[ENV.DATA_DIR];
   if (env[ENV.SERIAL_PORT]) section('radio').serialPort = env[ENV.SERIAL_PORT];

@@ -67,6 +67,7 @@ export const ERRORS = {
   WAYMARK_ERR_GEOHASH_INVALID: { status: 400, message: 'Invalid geohash: %s' },
   WAYMARK_ERR_EXPOSURE_WINDOW: { status: 400, message: 'Invalid exposure window: %s' },
   WAYMARK_ERR_SHARE_INVALID: { status: 400, message: 'Shared check-ins unreadable: %s' },
+  WAYMARK_ERR_SHARE_UNANCHORED: { status: 409, message: 'Shared record not anchored on chain: %s' },
   // check-in attestations (kiosk/checkin, beacon/visitor)
   WAYMARK_ERR_CHECKIN_TOKEN_MALFORMED: { status: 400, message: 'Malformed check-in token: %s' },
   WAYMARK_ERR_CHECKIN_TOKEN_INVALID: { status: 403, message: 'Check-in token not signed by this kiosk: %s' },
@@ -79,6 +80,7 @@ export const ERRORS = {
   WAYMARK_ERR_ATTESTATION_UNAUTHORIZED: { status: 403, message: 'Attestation signer is not an authorized kiosk: %s' },
   WAYMARK_ERR_PROOF_INVALID: { status: 400, message: 'Merkle proof does not verify: %s' },
   WAYMARK_ERR_KIOSK_UNREACHABLE: { status: 502, message: 'Kiosk unreachable: %s' },
+  WAYMARK_ERR_RECORD_SEALED: { status: 400, message: 'Sealed record does not open: %s' },
   // provisioning (provisioning/, `waymark provision`)
   WAYMARK_ERR_KEY_NOT_FOUND: { status: 404, message: 'Key file not found: %s' },
   WAYMARK_ERR_KEY_EXISTS: { status: 409, message: 'Key file already exists: %s' },
@@ -86,6 +88,14 @@ export const ERRORS = {
   WAYMARK_ERR_KEY_PASSPHRASE: { status: 401, message: 'Keystore passphrase rejected: %s' },
   WAYMARK_ERR_COORDINATES_INVALID: { status: 400, message: 'Invalid coordinates: %s' },
   WAYMARK_ERR_CERTIFICATE_INVALID: { status: 400, message: 'Device certificate does not verify: %s' },
+  // risk model and contact matching (risk/, kiosk/contacts, `waymark risk`, `waymark contacts`)
+  WAYMARK_ERR_RISK_DATA: { status: 400, message: 'Unusable risk data: %s' },
+  WAYMARK_ERR_RISK_SEPARATION: { status: 422, message: 'Outcomes are separable, no finite fit: %s' },
+  WAYMARK_ERR_RISK_NOT_CONVERGED: { status: 422, message: 'Risk model fit did not converge: %s' },
+  WAYMARK_ERR_RISK_MODEL: { status: 400, message: 'Unreadable risk model: %s' },
+  WAYMARK_ERR_CONTACTS_ADDRESSES: { status: 400, message: 'Unreadable address list: %s' },
+  WAYMARK_ERR_CONTACTS_SIGNATURE: { status: 401, message: 'Contact-match request not validly signed: %s' },
+  WAYMARK_ERR_CONTACTS_NOT_AUTHORITY: { status: 403, message: 'Signer is not a region authority of this venue: %s' },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -24,9 +24,12 @@ import { assertPrivateFile } from '../core/private-files.js';
 import type { BeaconBroadcaster } from './beacon-broadcaster.js';
 import { startKioskAnchoring, loadConfiguredKioskKey, type KioskAnchoringOptions } from './batcher/kiosk-anchoring.js';
 import type { Anchoring } from './batcher/anchoring.js';
+import { startVenueStatus, type VenueStatusFollower } from './venue-status.js';
 import { kioskKeyFile, type KioskKey } from '../contracts/kiosk-key.js';
 import { batchRoutes } from './http/batch-routes.js';
+import { kioskContactsRoutes } from './http/contacts-routes.js';
 import { buildHttpApp } from './http/server.js';
+import { walletOrigins } from './http/wallet-routes.js';
 import { batchMetricSources } from './metrics.js';
 import { readDeviceCertificate, type StoredDeviceCertificate } from '../contracts/device-certificate.js';
 import { kioskFiles } from '../core/data-dir.js';
@@ -48,6 +51,8 @@ export interface KioskDaemonOptions {
   clockProbes?: ClockSyncProbe[];
   /** Anchoring tuning (the demo's fast chain). */
   anchoring?: Pick<KioskAnchoringOptions, 'pollingIntervalMs' | 'sender'>;
+  /** How often the venue's exposure status is read from the registry, wall ms (default 15 s; the demo's fast chain polls faster). */
+  venueStatus?: { pollMs?: number };
   /** Publish the beacon key in the registry at start (default true when anchoring is on). */
   publishBeaconKey?: boolean;
   /** Without checkin.publicUrl, put the daemon's own listening URL in the QR code (the demo, on one machine). */
@@ -61,6 +66,8 @@ export interface KioskDaemon {
   readonly clock: ClockGuard;
   readonly radio: RadioAdapters;
   readonly anchoring?: Anchoring;
+  /** The venue's exposure status followed in the registry (when the chain and venue are configured). */
+  readonly venueStatus?: VenueStatusFollower;
   readonly checkin?: KioskCheckin;
   readonly beacon?: BeaconBroadcaster;
   readonly gatt?: GattCheckinService;
@@ -111,6 +118,10 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     const anchoring = await startKioskAnchoring(kiosk, { env: opts.env, key, ...opts.anchoring });
     if (anchoring) stack.push('anchoring', () => anchoring.stop());
 
+    // the venue's exposure status, for the screen's banner: read-only, so no key needed
+    const venueStatus = startVenueStatus(kiosk, { pollMs: opts.venueStatus?.pollMs });
+    if (venueStatus) stack.push('venue status', () => venueStatus.stop());
+
     // check-in attestations (QR over HTTP, BLE tap over GATT) when the key and chain domain are known
     let publicUrl = config.checkin.publicUrl;
     const checkin = startKioskCheckin(kiosk, key, { clockGuard: clock, chainHealth: () => health, publicUrl: () => publicUrl });
@@ -159,6 +170,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
       logger,
       operatorToken,
       statusExtras: () => ({
+        venue: { name: config.venue.name, geohash: config.venue.geohash, status: venueStatus ? venueStatus.status() : null },
         ...(deviceCertificate ? { deviceCertificate } : {}),
         beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
         chain: anchoring ? anchoring.status() : { anchoring: false },
@@ -166,7 +178,10 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
         checkin: checkin ? { ...withoutClock(checkin.service.status()), ble: gatt ? gatt.stats() : null } : { enabled: false },
       }),
       metrics: [...radio.metrics, ...(anchoring ? batchMetricSources(() => anchoring.status()) : [])],
-      plugins: [...(checkin ? [checkin.plugin] : []), ...(anchoring ? [batchRoutes(anchoring.store)] : [])],
+      plugins: [...(checkin ? [checkin.plugin] : []), ...(anchoring ? [batchRoutes(anchoring.store)] : []),
+        // contact matching for the venue's region authorities (signed requests, roles read on chain)
+        ...[kioskContactsRoutes(config, kiosk.database, clock, provider)].filter((p) => p !== undefined)],
+      wallet: { origins: walletOrigins(config.checkin) },
     });
     stack.push('HTTP', () => app.close());
     await app.listen({ port: config.http.port, host: config.http.host });
@@ -178,7 +193,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     if (!publicUrl && opts.publicUrlFromListenAddress) publicUrl = url;
 
     return {
-      config, kiosk, clock, radio, anchoring, checkin, beacon, gatt, app, url, beaconKeyPublished,
+      config, kiosk, clock, radio, anchoring, venueStatus, checkin, beacon, gatt, app, url, beaconKeyPublished,
       stop: () => stack.run(),
     };
   } catch (err) {

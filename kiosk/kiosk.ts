@@ -1,11 +1,12 @@
 /**
  * The kiosk daemon's core: wires a Scanner into the sightings pipeline and the SQLite
  * store, and runs the housekeeping loop (close idle sessions, sample occupancy, commit
- * queued writes once per flush interval, enforce retention). HTTP and CLI sit on top.
+ * queued writes once per flush interval, enforce retention over the whole store). HTTP
+ * and CLI sit on top.
  */
 import { join } from 'node:path';
 import type { KioskConfig } from '../core/config.js';
-import type { Clock } from '../core/clock.js';
+import { DAY_MS, type Clock } from '../core/clock.js';
 import type { AddressKind, Scanner, RadioState } from '../core/ports.js';
 import { TypedEmitter } from '../core/events.js';
 import { silentLogger, type Logger } from '../core/log.js';
@@ -14,6 +15,8 @@ import { openDatabase, type Database } from './store/database.js';
 import { SightingsStore, type RetentionResult } from './store/sightings-store.js';
 import { SightingsPipeline } from './sightings/pipeline.js';
 import type { SessionRecord } from './sightings/sessions.js';
+import { AttestationStore } from './checkin/records.js';
+import { BatchStore } from './batcher/batch-store.js';
 
 export interface KioskOptions {
   config: KioskConfig;
@@ -36,8 +39,26 @@ export interface KioskStatus {
   store: { path: string; ok: boolean; lastError: string | null; sessions: number; pendingWrites: number; flushes: number };
   clock: { now: string; synced: boolean; source: string; detail?: string };
   sightings: ReturnType<SightingsPipeline['stats']>;
-  retention: { days: number; lastRun: string | null; last: RetentionResult | null };
+  retention: {
+    days: number;
+    lastRun: string | null;
+    /** Sightings: salts, sessions, occupancy samples. */
+    last: RetentionResult | null;
+    /** Check-in attestations and batch leaves (null until a sweep ran on a synchronized clock). */
+    records: RecordRetentionResult | null;
+  };
   uptimeS: number;
+}
+
+/** What one retention sweep deleted of the check-in records and their proofs. */
+export interface RecordRetentionResult {
+  /** Attestations deleted, those never batched included. */
+  attestationsDeleted: number;
+  unbatchedAttestationsDeleted: number;
+  /** Batch leaves whose values were forgotten (the rest of their batch is recent): no proof any more. */
+  leavesForgotten: number;
+  /** Batch leaves deleted with the rest of their batch, all of it past the period. */
+  leavesDeleted: number;
 }
 
 export class Kiosk extends TypedEmitter<KioskEvents> {
@@ -54,6 +75,8 @@ export class Kiosk extends TypedEmitter<KioskEvents> {
   #lastOccupancySample = -Infinity;
   #lastRetention = -Infinity;
   #lastRetentionResult: RetentionResult | null = null;
+  #lastRecordRetention: RecordRetentionResult | null = null;
+  #recordRetentionHeld = false;
   #storeError: string | null = null;
   #startedAt = 0;
   #stopped = false;
@@ -113,6 +136,8 @@ export class Kiosk extends TypedEmitter<KioskEvents> {
     try {
       if (now - this.#lastRetention >= this.config.retention.sweepIntervalS * 1000) {
         this.#lastRetention = now;
+        // before the sightings' sweep: its WAL checkpoint takes these deletions too
+        this.#recordRetention(now);
         this.#lastRetentionResult = this.store.applyRetention(now, this.config.retention.days);
         if (this.#lastRetentionResult.sessionsDeleted || this.#lastRetentionResult.saltsDestroyed) {
           this.log.info(this.#lastRetentionResult, 'retention applied');
@@ -125,6 +150,36 @@ export class Kiosk extends TypedEmitter<KioskEvents> {
       this.log.error({ err }, 'store write failed; will retry');
     }
     this.emit('tick', now);
+  }
+
+  /**
+   * Check-in attestations (batched or not) and batch leaves past the period, whether or not
+   * check-in and anchoring are on now. Only on a synchronized clock: one running ahead would
+   * delete check-ins before they were anchored.
+   */
+  #recordRetention(now: number): void {
+    const sync = this.clock.syncStatus();
+    if (!sync.synced) {
+      if (!this.#recordRetentionHeld) this.log.info({ clock: sync }, 'retention: check-in records kept until the clock is synchronized');
+      this.#recordRetentionHeld = true;
+      return;
+    }
+    this.#recordRetentionHeld = false;
+    const cutoff = now - this.config.retention.days * DAY_MS;
+    const cutoffS = Math.floor(cutoff / 1000);
+    const batches = new BatchStore(this.#db);
+    const result = this.#db.transaction((): RecordRetentionResult => {
+      const attestations = new AttestationStore(this.#db).deleteBefore(cutoff);
+      const leavesDeleted = batches.deleteLeavesOfBatchesBefore(cutoffS);
+      return {
+        attestationsDeleted: attestations.batched + attestations.unbatched,
+        unbatchedAttestationsDeleted: attestations.unbatched,
+        leavesForgotten: batches.pruneLeaves(cutoffS),
+        leavesDeleted,
+      };
+    })();
+    this.#lastRecordRetention = result;
+    if (result.attestationsDeleted || result.leavesForgotten || result.leavesDeleted) this.log.info(result, 'retention applied to check-in records');
   }
 
   /** The store's database handle, for parts that keep their own tables in it (the batch outbox). */
@@ -176,6 +231,7 @@ export class Kiosk extends TypedEmitter<KioskEvents> {
         days: this.config.retention.days,
         lastRun: Number.isFinite(this.#lastRetention) ? new Date(this.#lastRetention).toISOString() : null,
         last: this.#lastRetentionResult,
+        records: this.#lastRecordRetention,
       },
       uptimeS: Math.round((now - this.#startedAt) / 1000),
     };

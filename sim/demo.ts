@@ -1,9 +1,10 @@
 /**
  * Demo mode: the kiosk daemon (the same composition root `waymark kiosk start` uses) on the
  * simulated venue, with a real SQLite store (in a temp dir unless one is given), the real
- * HTTP page, anchoring on the dev chain, and simulated phones and visitors checking in.
- * Runs until stopped, or for a duration after which it summarizes what it saw, scored
- * against the venue's truth.
+ * HTTP page, anchoring on the dev chain, and simulated phones and visitors checking in; with
+ * a chain, a simulated region authority reports an exposure at the venue partway through and
+ * the operator marks it cleaned a while later (sim/demo-exposure.ts). Runs until stopped,
+ * or for a duration after which it summarizes what it saw, scored against the venue's truth.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import { startDemoPhones, type DemoPhones, type DemoTapCounts } from './demo-pho
 import type { VerifiedPosition } from './beacon-listener.js';
 import { startDemoVisitors, DEMO_CHAIN_ID, DEMO_REGISTRY, type DemoVisitors, type DemoCheckinSummary } from './demo-checkin.js';
 import { startEmbeddedChain, type EmbeddedChain } from './dev-chain.js';
+import { startDemoExposure, type DemoExposure, type DemoExposureSummary, type DemoExposureTiming } from './demo-exposure.js';
 
 export interface DemoOptions {
   seed?: number;
@@ -47,6 +49,11 @@ export interface DemoOptions {
   chain?: boolean;
   /** An external EVM node holding anvil's dev accounts, instead of the embedded anvil. */
   rpcUrl?: string;
+  /**
+   * With a chain: when the simulated authority reports an exposure and the operator cleans
+   * (default: at simulated minutes 10 and 20, the window covering the 10 minutes before); false = never.
+   */
+  exposure?: DemoExposureTiming | false;
 }
 
 export interface DemoKiosk {
@@ -58,6 +65,8 @@ export interface DemoKiosk {
   /** The batch outbox and its chain, when the demo anchors. */
   readonly anchoring?: KioskDaemon['anchoring'];
   readonly chain?: EmbeddedChain;
+  /** The simulated authority and operator, when the demo has a chain. */
+  readonly exposure?: DemoExposure;
   summary(): DemoSummary;
   stop(): Promise<void>;
 }
@@ -87,6 +96,8 @@ export interface DemoSummary extends SightingsSummary {
   batchesConfirmed: number;
   contracts: { registry?: string };
   rpcUrl: string | null;
+  /** The simulated exposure report and cleaning, and the venue states the kiosk showed (null without a chain). */
+  exposure: DemoExposureSummary | null;
 }
 
 export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
@@ -139,6 +150,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       // the demo's visitors and screen are on this machine: the QR links to the demo itself
       publicUrlFromListenAddress: true,
       anchoring: { pollingIntervalMs: 100, sender: { pollMs: 250, backoffMinMs: 250, backoffMaxMs: 5_000 } },
+      // the screen follows the simulated authority within a wall second
+      venueStatus: { pollMs: 1000 },
     });
     cleanup.push(() => daemon.stop());
     // a phone listening to the beacon and one tapping to check in, on the kiosk's air
@@ -155,8 +168,16 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       ? startDemoVisitors({ url: daemon.url, speed, kiosk: daemon.checkin.service.signer.address, everyS: opts.checkinVisitorEveryS, logger })
       : undefined;
     if (visitors) cleanup.push(() => visitors.stop());
+    // the region authority reports an exposure partway through; the operator cleans later
+    const exposure: DemoExposure | undefined = chain && opts.exposure !== false
+      ? startDemoExposure({
+        rpcUrl: chain.rpcUrl, chainId: chain.chainId, registry: chain.registry, venueId: chain.venueId,
+        clock, startedAt, speed, venueStatus: daemon.venueStatus, logger, ...opts.exposure,
+      })
+      : undefined;
+    if (exposure) cleanup.push(() => exposure.stop());
     const beaconKeyOnChain = await daemon.beaconKeyPublished;
-    return demoKiosk({ daemon, radio: radio.virtual, chain, phones, visitors, beaconKeyOnChain, seed, speed, startedAt, tempDir, dataDir, undo });
+    return demoKiosk({ daemon, radio: radio.virtual, chain, phones, visitors, exposure, beaconKeyOnChain, seed, speed, startedAt, tempDir, dataDir, undo });
   } catch (err) {
     await undo();
     throw err;
@@ -168,11 +189,11 @@ function kioskKeyOf(privateKey: string): KioskKey {
 }
 
 function demoKiosk(parts: {
-  daemon: KioskDaemon; radio: VirtualRadio; chain?: EmbeddedChain; phones?: DemoPhones; visitors?: DemoVisitors;
+  daemon: KioskDaemon; radio: VirtualRadio; chain?: EmbeddedChain; phones?: DemoPhones; visitors?: DemoVisitors; exposure?: DemoExposure;
   beaconKeyOnChain: 'published' | 'unchanged' | null; seed: number; speed: number; startedAt: number; tempDir: boolean; dataDir: string;
   undo: () => Promise<void>;
 }): DemoKiosk {
-  const { daemon, radio, chain, phones, visitors, startedAt } = parts;
+  const { daemon, radio, chain, phones, visitors, exposure, startedAt } = parts;
   const { kiosk, anchoring } = daemon;
   let final: DemoSummary | undefined;
   let stopping: Promise<void> | undefined;
@@ -218,11 +239,12 @@ function demoKiosk(parts: {
       batchesConfirmed: batches?.confirmed ?? 0,
       contracts: chain ? { registry: chain.registry } : {},
       rpcUrl: chain?.rpcUrl ?? null,
+      exposure: exposure?.summary() ?? null,
     };
   };
 
   return {
-    daemon, kiosk, radio, anchoring, chain, url: daemon.url, dataDir: parts.dataDir, summary,
+    daemon, kiosk, radio, anchoring, chain, exposure, url: daemon.url, dataDir: parts.dataDir, summary,
     stop() {
       stopping ??= (async () => {
         const before = summary();
@@ -232,6 +254,8 @@ function demoKiosk(parts: {
         final = {
           ...before, sessions: kiosk.pipeline.stats().sessionsClosed, packetsOnAir: radio.packetsOnAir(),
           batches: batches?.total ?? 0, batchesConfirmed: batches?.confirmed ?? 0,
+          // a cleaning in flight at the stop was waited for
+          exposure: exposure?.summary() ?? null,
           ...(before.beacon && phones ? { beacon: { ...before.beacon, taps: phones.taps() } } : {}),
         };
       })();

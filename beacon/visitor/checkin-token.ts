@@ -125,7 +125,16 @@ export function checkinUrl(kioskBaseUrl: string, token: string): string {
   return `${kioskBaseUrl.replace(/\/+$/, '')}/checkin?token=${token}`;
 }
 
-/** Splits a scanned check-in URL into the kiosk's base URL and the token. */
+/**
+ * The check-in URL when the kiosk's QR opens a visitor wallet (config checkin.walletUrl):
+ * `<wallet URL>#kiosk=<kiosk base, URL-encoded>&token=<token>`. Both ride in the fragment,
+ * which the browser never sends, so the wallet's host does not learn where its users are.
+ */
+export function walletCheckinUrl(walletUrl: string, kioskBaseUrl: string, token: string): string {
+  return `${walletUrl.replace(/#.*$/, '')}#kiosk=${encodeURIComponent(kioskBaseUrl.replace(/\/+$/, ''))}&token=${token}`;
+}
+
+/** Splits a scanned check-in URL (the kiosk's /checkin page or a wallet link) into the kiosk's base URL and the token. */
 export function parseCheckinUrl(url: string): { kioskUrl: string; token: string } {
   let parsed: URL;
   try {
@@ -133,9 +142,25 @@ export function parseCheckinUrl(url: string): { kioskUrl: string; token: string 
   } catch {
     throw new WaymarkError('WAYMARK_ERR_CHECKIN_TOKEN_MALFORMED', `not a URL: ${url}`);
   }
+  const fragment = new URLSearchParams(parsed.hash.slice(1));
+  if (fragment.has('kiosk') && fragment.has('token')) return parseWalletFragment(fragment, url);
   const token = parsed.searchParams.get('token');
   if (!token || !parsed.pathname.endsWith('/checkin')) throw new WaymarkError('WAYMARK_ERR_CHECKIN_TOKEN_MALFORMED', `not a Waymark check-in URL: ${url}`);
   return { kioskUrl: `${parsed.origin}${parsed.pathname.slice(0, -'/checkin'.length)}`, token };
+}
+
+function parseWalletFragment(fragment: URLSearchParams, url: string): { kioskUrl: string; token: string } {
+  const token = fragment.get('token') ?? '';
+  let kiosk: URL | undefined;
+  try {
+    kiosk = new URL(fragment.get('kiosk') ?? '');
+  } catch {
+    // refused below
+  }
+  if (!token || !kiosk || (kiosk.protocol !== 'http:' && kiosk.protocol !== 'https:')) {
+    throw new WaymarkError('WAYMARK_ERR_CHECKIN_TOKEN_MALFORMED', `not a Waymark wallet check-in link (#kiosk=<http(s) URL>&token=...): ${url}`);
+  }
+  return { kioskUrl: `${kiosk.origin}${kiosk.pathname.replace(/\/+$/, '')}`, token };
 }
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -25,6 +25,8 @@ export interface CheckinTokenResponse {
   kiosk: string;
   /** SVG of the QR code. */
   qrSvg?: string;
+  /** The venue's median visit length, seconds, when the kiosk has seen enough visits to say. */
+  dwellMedianS?: number;
 }
 
 /** A fresh 32-byte commitment: random, used for one check-in, never a stable id. */
@@ -87,6 +89,8 @@ export interface CheckInResult {
   attestation: SignedCheckinAttestation;
   verified: VerifiedAttestation;
   visitor: string;
+  /** The token response, when the token was read from the kiosk (not scanned). */
+  tokenResponse?: CheckinTokenResponse;
 }
 
 /**
@@ -95,11 +99,12 @@ export interface CheckInResult {
  */
 export async function checkInOverHttp(kioskUrl: string, opts: { token?: string; visitor?: string; fetch?: FetchLike } = {}): Promise<CheckInResult> {
   const fetchFn = opts.fetch ?? (globalThis.fetch as FetchLike);
-  const token = opts.token ?? (await fetchCheckinToken(kioskUrl, fetchFn)).token;
+  const tokenResponse = opts.token === undefined ? await fetchCheckinToken(kioskUrl, fetchFn) : undefined;
+  const token = opts.token ?? tokenResponse!.token;
   const visitor = opts.visitor ?? newVisitorCommitment();
   const attestation = await postCheckin(kioskUrl, { visitor, token }, fetchFn);
   const verified = verifyAttestation(attestation, { visitor });
-  return { attestation, verified, visitor };
+  return { attestation, verified, visitor, ...(tokenResponse ? { tokenResponse } : {}) };
 }
 
 /** The record's proof, or null while it is not batched yet (404). */

@@ -9,3 +9,6 @@ export * from './wallet.js';
 export * from './client.js';
 export * from './exposure.js';
 export * from './share.js';
+export * from './csi.js';
+export * from './checkout.js';
+export * from './exposure-logs.js';

@@ -19,6 +19,10 @@ export interface WalletEntry {
   signerCheck: 'authorized on chain' | 'signature only';
   proof?: RecordProof;
   proofCheck?: ProofCheck;
+  /** When the visitor checked out (scanned or tapped again on leaving), Unix seconds. */
+  checkoutTime?: number;
+  /** The kiosk's median visit length at check-in (its token response's dwellMedianS), seconds. */
+  kioskDwellS?: number;
 }
 
 export interface VisitorWallet {
@@ -41,6 +45,12 @@ export function parseWallet(text: string): VisitorWallet {
   const w = doc as Partial<VisitorWallet> | null;
   if (!w || w.format !== VISITOR_WALLET_FORMAT || !Array.isArray(w.entries)) {
     throw new WaymarkError('WAYMARK_ERR_FILE_FORMAT', `visitor wallet must be { format: "${VISITOR_WALLET_FORMAT}", entries: [...] }`);
+  }
+  // what the wallet commands read of an entry before verifying its attestation
+  const bad = w.entries.findIndex((e: any) => typeof e?.kioskUrl !== 'string' || typeof e.attestation?.id !== 'string'
+    || typeof e.attestation.typedData?.domain !== 'object' || e.attestation.typedData.domain === null);
+  if (bad >= 0) {
+    throw new WaymarkError('WAYMARK_ERR_FILE_FORMAT', `visitor wallet entry ${bad} must be { attestation: { id, typedData: { domain, ... }, ... }, kioskUrl, ... }`);
   }
   return w as VisitorWallet;
 }

@@ -10,5 +10,7 @@ import { visitorCommands } from './visitor.js';
 import { bridgeCommands } from './bridge.js';
 import { provisionCommands } from './provision.js';
 import { chainCommands } from './chain.js';
+import { authorityCommands } from './authority.js';
+import { venueCommands } from './venue.js';
 
-export const allCommands: CliCommand[] = [demoCommand, kioskStartCommand, replayCommand, configCheckCommand, ...beaconCommands, visitorScanCommand, ...visitorCommands, ...bridgeCommands, ...provisionCommands, ...chainCommands];
+export const allCommands: CliCommand[] = [demoCommand, kioskStartCommand, replayCommand, configCheckCommand, ...beaconCommands, visitorScanCommand, ...visitorCommands, ...bridgeCommands, ...provisionCommands, ...chainCommands, ...authorityCommands, ...venueCommands];

@@ -156,7 +156,7 @@ export function eventName(id: number): EventName | undefined {
 }
 
 const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder('utf-8', { fatal: true });
+const textDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function fieldSize(type: FieldType, value: unknown): number {
   switch (type) {

@@ -1,9 +1,9 @@
 /**
  * Anchoring wired into a running kiosk: on every housekeeping tick the batcher closes due
- * batches from the kiosk's record sources and wakes the sender; retention forgets old
- * leaf values. Gives the HTTP routes, metrics and status their read side.
+ * batches from the kiosk's record sources and wakes the sender. Gives the HTTP routes,
+ * metrics and status their read side. (Retention of leaves is the kiosk's sweep: it runs
+ * whether anchoring is on or not.)
  */
-import { DAY_MS } from '../../core/clock.js';
 import { redactUrl } from '../../core/redact.js';
 import type { Logger } from '../../core/log.js';
 import type { Kiosk } from '../kiosk.js';
@@ -46,7 +46,6 @@ export class Anchoring {
   readonly #kiosk: Kiosk;
   readonly #log: Logger;
   readonly #onTick = (now: number) => this.tick(now);
-  #lastPrune = -Infinity;
   #heldForClock = false;
   #final: AnchoringStatus | undefined;
 
@@ -88,7 +87,7 @@ export class Anchoring {
     this.#log.info({ rpcUrl: redactUrl(this.chain.rpcUrl), registry: this.chain.registry, kiosk: this.chain.kiosk, venueId: this.venueId }, 'anchoring on');
   }
 
-  /** Close due batches at `now` (kiosk ms) and wake the sender; prune old leaves. */
+  /** Close due batches at `now` (kiosk ms) and wake the sender. */
   tick(now: number): number {
     try {
       // a batch's from/to times are a claim on chain: none is closed on an unsynced clock
@@ -102,12 +101,6 @@ export class Anchoring {
       this.#heldForClock = false;
       const made = this.batcher.tick(now);
       if (made.length > 0) this.sender.wake();
-      const retention = this.#kiosk.config.retention;
-      if (now - this.#lastPrune >= retention.sweepIntervalS * 1000) {
-        this.#lastPrune = now;
-        const pruned = this.store.pruneLeaves(Math.floor((now - retention.days * DAY_MS) / 1000));
-        if (pruned > 0) this.#log.info({ leaves: pruned }, 'retention: batch leaf values forgotten');
-      }
       return made.length;
     } catch (err) {
       this.#log.error({ err }, 'batcher failed; will retry');

@@ -207,4 +207,15 @@ export class BatchStore {
     return this.db.prepare(`UPDATE batch_records SET leaf_encoding = NULL, leaf = NULL, opening = NULL
       WHERE record_time < ? AND leaf IS NOT NULL`).run(cutoffS).changes;
   }
+
+  /**
+   * Retention: delete the leaves of batches whose every record ended before `cutoffS` (Unix
+   * seconds); no proof of them will be asked for again. The batch rows (seq, root,
+   * transactions) stay as the outbox's history.
+   */
+  deleteLeavesOfBatchesBefore(cutoffS: number): number {
+    const deleted = this.db.prepare('DELETE FROM batch_records WHERE seq IN (SELECT seq FROM batches WHERE to_time < ?)').run(cutoffS).changes;
+    if (deleted > 0) this.#trees.clear();
+    return deleted;
+  }
 }

@@ -12,6 +12,7 @@ import { checkinRoutes } from '../http/checkin-routes.js';
 import { CheckinService } from './service.js';
 import type { ChainHealth, ClockGuard } from '../clock-guard.js';
 import { createTapCheckinHandler } from './tap.js';
+import { kioskDwellFigure } from './dwell-figure.js';
 
 export interface KioskCheckin {
   service: CheckinService;
@@ -49,7 +50,9 @@ export function startKioskCheckin(
     logger: log,
   });
   const plugin: FastifyPluginAsync = async (app) => {
-    await app.register(checkinRoutes, { service, venueName: config.venue.name, publicUrl: opts.publicUrl, rateLimit: config.checkin.rateLimit });
+    await app.register(checkinRoutes, {
+      service, venueName: config.venue.name, publicUrl: opts.publicUrl, rateLimit: config.checkin.rateLimit, dwellMedianS: kioskDwellFigure(kiosk),
+    });
   };
   return { service, plugin, tapHandler: createTapCheckinHandler(service) };
 }

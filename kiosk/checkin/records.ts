@@ -36,6 +36,9 @@ export interface TokenUse {
   expiresAt: number;
 }
 
+/** `meta` key (plus the kiosk address) of a kiosk's next attestation seq, kept when retention deletes its rows. */
+const NEXT_SEQ_KEY = 'attestations:next-seq:';
+
 interface Row {
   id: string;
   kiosk: string;
@@ -82,10 +85,11 @@ export class AttestationStore {
     this.#byId = db.prepare('SELECT * FROM attestations WHERE id = ?');
   }
 
-  /** The next unused sequence number of a kiosk (0 for a new one). */
+  /** The next unused sequence number of a kiosk (0 for a new one), also after retention deleted its rows. */
   nextKioskSeq(kiosk: string): number {
     const row = this.#db.prepare('SELECT MAX(kiosk_seq) AS m FROM attestations WHERE kiosk = ?').get(kiosk) as { m: number | null };
-    return row.m === null ? 0 : row.m + 1;
+    const kept = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(NEXT_SEQ_KEY + kiosk) as { value: string } | undefined;
+    return Math.max(row.m === null ? 0 : row.m + 1, kept ? Number(kept.value) : 0);
   }
 
   /**
@@ -154,8 +158,33 @@ export class AttestationStore {
     return this.#db.prepare('DELETE FROM checkin_token_uses WHERE expires_at < ?').run(Math.floor(nowS)).changes;
   }
 
-  /** Retention: deletes batched attestations created before `beforeMs` (unbatched ones are kept). */
+  /** Deletes batched attestations created before `beforeMs` (unbatched ones are kept). */
   deleteBatchedBefore(beforeMs: number): number {
-    return this.#db.prepare('DELETE FROM attestations WHERE batch_seq IS NOT NULL AND created_at < ?').run(Math.floor(beforeMs)).changes;
+    return this.#deleteWhere('batch_seq IS NOT NULL AND created_at < ?', beforeMs);
+  }
+
+  /**
+   * Retention: deletes every attestation created before `beforeMs`, batched or not. One
+   * never batched by then can no longer matter: the registry refuses an exposure window
+   * that ended longer ago than its expiry period (the retention period's counterpart).
+   */
+  deleteBefore(beforeMs: number): { batched: number; unbatched: number } {
+    return this.#db.transaction(() => {
+      const unbatched = this.#deleteWhere('batch_seq IS NULL AND created_at < ?', beforeMs);
+      return { batched: this.#deleteWhere('created_at < ?', beforeMs), unbatched };
+    })();
+  }
+
+  /** Deletes rows, first remembering each kiosk's next seq in `meta`, so a seq is never signed twice. */
+  #deleteWhere(where: string, beforeMs: number): number {
+    const cutoff = Math.floor(beforeMs);
+    return this.#db.transaction(() => {
+      const maxima = this.#db.prepare(`SELECT kiosk, MAX(kiosk_seq) AS m FROM attestations WHERE ${where} GROUP BY kiosk`).all(cutoff) as { kiosk: string; m: number }[];
+      for (const { kiosk, m } of maxima) {
+        const next = Math.max(m + 1, this.nextKioskSeq(kiosk));
+        this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(NEXT_SEQ_KEY + kiosk, String(next));
+      }
+      return this.#db.prepare(`DELETE FROM attestations WHERE ${where}`).run(cutoff).changes;
+    })();
   }
 }

@@ -8,7 +8,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyPluginAsync } from 'fastify';
 import QRCode from 'qrcode';
 import { WaymarkError } from '../../core/errors.js';
-import { checkinUrl } from '../../beacon/visitor/checkin-token.js';
+import { checkinUrl, walletCheckinUrl } from '../../beacon/visitor/checkin-token.js';
 import type { CheckinService } from '../checkin/service.js';
 import { checkinPhonePage } from './checkin-page.js';
 
@@ -19,6 +19,8 @@ export interface CheckinRoutesOptions {
   /** Base URL phones reach the kiosk at (config checkin.publicUrl); none = no QR link. Never taken from the request. */
   publicUrl: () => string | undefined;
   rateLimit: { checkinsPerMinute: number; tokenReadsPerMinute: number };
+  /** The venue's median visit length, seconds, offered to wallets with the token (undefined: not known). */
+  dwellMedianS?: () => number | undefined;
 }
 
 const checkinBody = {
@@ -51,15 +53,19 @@ export const checkinRoutes: FastifyPluginAsync<CheckinRoutesOptions> = async (ap
   }, async () => {
     const issued = service.currentToken();
     const base = opts.publicUrl();
-    if (base === undefined) return { ...issued, url: null, kiosk: service.signer.address, qrSvg: null };
-    const url = checkinUrl(base, issued.token);
+    const dwellMedianS = opts.dwellMedianS?.();
+    const dwell = dwellMedianS === undefined ? {} : { dwellMedianS };
+    if (base === undefined) return { ...issued, url: null, kiosk: service.signer.address, qrSvg: null, ...dwell };
+    // with a wallet configured, the QR opens the visitor's wallet with this kiosk and token (docs/WALLET.md)
+    const walletUrl = service.settings.walletUrl;
+    const url = walletUrl ? walletCheckinUrl(walletUrl, base, issued.token) : checkinUrl(base, issued.token);
     let qrSvg = qrCache.get(url);
     if (!qrSvg) {
       qrSvg = await QRCode.toString(url, { type: 'svg', errorCorrectionLevel: 'M', margin: 1 });
       qrCache.clear();
       qrCache.set(url, qrSvg);
     }
-    return { ...issued, url, kiosk: service.signer.address, qrSvg };
+    return { ...issued, url, kiosk: service.signer.address, qrSvg, ...dwell };
   });
 
   app.post<{ Body: { visitor: string; token: string } }>('/v1/checkins', {

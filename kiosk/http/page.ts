@@ -1,7 +1,9 @@
 /**
  * The kiosk screen: one self-contained HTML page (no external assets; the kiosk may
  * be offline) showing the venue, live occupancy and health, readable at 3 m on a
- * 7-inch screen. It polls the JSON API every two seconds.
+ * 7-inch screen. It polls the JSON API every two seconds. While the registry has the venue
+ * Infected (`venue.status` in /v1/status) a banner above everything says what happened,
+ * what visitors should do, and until when.
  */
 
 export function escapeHtml(text: string): string {
@@ -17,7 +19,7 @@ export function kioskPage(opts: { venueName: string }): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${name} · Waymark</title>
 <style>
-  :root { color-scheme: dark; --fg: #f5f5f5; --dim: #a0a0a0; --ok: #3ddc84; --bad: #ff5c5c; --bg: #101418; --card: #1b2229; }
+  :root { color-scheme: dark; --fg: #f5f5f5; --dim: #a0a0a0; --ok: #3ddc84; --bad: #ff5c5c; --warn: #ffb020; --bg: #101418; --card: #1b2229; }
   * { box-sizing: border-box; }
   body { margin: 0; font-family: system-ui, sans-serif; background: var(--bg); color: var(--fg); min-height: 100vh; display: flex; flex-direction: column; }
   header { padding: 2.5vh 4vw 1vh; }
@@ -35,10 +37,22 @@ export function kioskPage(opts: { venueName: string }): string {
   .qr { display: flex; justify-content: center; margin: .5em 0; min-height: 120px; align-items: center; font-size: clamp(18px, 2.8vw, 30px); text-align: center; }
   .qr svg { width: 100%; max-width: 38vh; height: auto; background: #fff; border-radius: 8px; }
   #banner { display: none; background: var(--bad); color: #000; font-weight: 700; padding: 1.5vh 4vw; font-size: clamp(18px, 3vw, 32px); }
+  #exposure { display: none; background: var(--warn); color: #000; padding: 2vh 4vw; border-bottom: 6px solid #000; }
+  #exposure h2 { margin: 0 0 .25em; font-size: clamp(26px, 5vw, 52px); line-height: 1.1; }
+  #exposure p { margin: .3em 0; font-size: clamp(17px, 2.7vw, 30px); line-height: 1.3; }
+  #exposure .when { font-weight: 700; }
+  #exposure .stale { font-size: clamp(14px, 2vw, 20px); }
 </style>
 </head>
 <body>
 <div id="banner" role="alert"></div>
+<section id="exposure" role="alert" aria-labelledby="exposure-title" data-testid="exposure-banner">
+  <h2 id="exposure-title">Exposure reported at this venue</h2>
+  <p class="when" id="exposure-when" data-testid="exposure-when"></p>
+  <p>If you were here then: watch for symptoms, get tested if you have any, and follow your health authority's advice. Check your Waymark wallet: it tells you whether your visit matches.</p>
+  <p id="exposure-until" data-testid="exposure-until"></p>
+  <p class="stale" id="exposure-stale"></p>
+</section>
 <header>
   <h1 id="venue">${name}</h1>
   <div class="sub" id="where">Waymark kiosk</div>
@@ -69,9 +83,27 @@ export function kioskPage(opts: { venueName: string }): string {
 <script>
 const $ = (id) => document.getElementById(id);
 function set(id, text, ok) { const el = $(id); el.textContent = text; if (ok !== undefined) el.className = ok ? 'ok' : 'bad'; }
+const dayFmt = { weekday: 'short', day: 'numeric', month: 'short' };
+const timeFmt = { hour: '2-digit', minute: '2-digit' };
+function at(s) { const d = new Date(s * 1000); return d.toLocaleDateString([], dayFmt) + ' ' + d.toLocaleTimeString([], timeFmt); }
+// the end of a same-day window is shown as a time only
+function between(from, to) {
+  const a = new Date(from * 1000), b = new Date(to * 1000);
+  return at(from) + ' and ' + (a.toDateString() === b.toDateString() ? b.toLocaleTimeString([], timeFmt) : at(to));
+}
+function showExposure(vs) {
+  const infected = !!vs && vs.state === 'Infected';
+  $('exposure').style.display = infected ? 'block' : 'none';
+  if (!infected) return;
+  set('exposure-when', vs.exposure ? 'An infected visitor was here between ' + between(vs.exposure.from, vs.exposure.to) + '.' : 'An infected visitor was here recently.');
+  set('exposure-until', vs.until ? 'This notice stays until ' + at(vs.until) + ', or until the venue has been cleaned.' : '');
+  set('exposure-stale', vs.stale ? 'Last confirmed ' + (vs.checkedAt ? at(vs.checkedAt) : 'earlier') + '; the kiosk cannot reach the chain right now.' : '');
+}
 async function refresh() {
   try {
     const [status, occ] = await Promise.all([fetch('/v1/status').then((r) => r.json()), fetch('/v1/occupancy').then((r) => r.json())]);
+    // first: nothing below may keep the exposure banner from showing
+    showExposure(status.venue && status.venue.status);
     set('venue', status.venue.name);
     set('where', 'Geohash ' + status.venue.geohash);
     set('occupancy', String(occ.now));

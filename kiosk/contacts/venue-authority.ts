@@ -1,0 +1,44 @@
+/**
+ * Who may ask this kiosk for contact matches: a region authority of the venue, i.e. the
+ * registry's `regionAuthority` of some prefix (1..8 characters) of the venue's geohash, as
+ * the registry's own `_authorityLevel` reads it. A fixed list is the fallback for a kiosk
+ * without a chain (tests, a lab), and says so in what it returns.
+ */
+import { getAddress } from 'ethers';
+import { readRegistry, type RegistryClient } from '../../contracts/client.js';
+
+export interface AuthorityFinding {
+  /** The longest geohash prefix the signer is authority of, or null (list check). */
+  prefix: string | null;
+  /** Where the role was checked. */
+  checkedOn: 'chain' | 'list';
+}
+
+/** Resolves to the finding, or null when `signer` is no authority of the venue at `geohash`. */
+export type VenueAuthorityCheck = (signer: string, geohash: string) => Promise<AuthorityFinding | null>;
+
+const ZERO = '0x0000000000000000000000000000000000000000';
+
+/** A geohash prefix as the registry keys it: ASCII left-aligned in a bytes9. */
+function prefixKey(prefix: string): string {
+  return '0x' + Buffer.from(prefix, 'latin1').toString('hex').padEnd(18, '0');
+}
+
+/** The on-chain check: reads regionAuthority for the 8 prefixes of the venue's geohash. */
+export function chainAuthorityCheck(client: RegistryClient): VenueAuthorityCheck {
+  return async (signer, geohash) => {
+    const me = getAddress(signer);
+    const prefixes = Array.from({ length: Math.min(8, geohash.length) }, (_, i) => geohash.slice(0, i + 1));
+    const holders = await Promise.all(prefixes.map((p) => readRegistry<string>(client, 'regionAuthority', 'regionAuthority', [prefixKey(p)])));
+    for (let i = prefixes.length - 1; i >= 0; i--) {
+      if (holders[i] !== ZERO && getAddress(holders[i]!) === me) return { prefix: prefixes[i]!, checkedOn: 'chain' };
+    }
+    return null;
+  };
+}
+
+/** The fallback: a configured list of authority addresses (no prefix known). */
+export function listAuthorityCheck(addresses: readonly string[]): VenueAuthorityCheck {
+  const allowed = new Set(addresses.map((a) => getAddress(a)));
+  return async (signer) => (allowed.has(getAddress(signer)) ? { prefix: null, checkedOn: 'list' } : null);
+}
