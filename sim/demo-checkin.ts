@@ -3,6 +3,7 @@
  * SDK, verifying every attestation they get, one every few simulated seconds.
  */
 import { checkInOverHttp } from '../beacon/visitor/client.js';
+import { matchExposures, type ExposureReport, type VisitorCheckin } from '../beacon/visitor/exposure.js';
 import { silentLogger, type Logger } from '../core/log.js';
 
 /** Where the registry lands when anvil's dev account #0 deploys it first on a fresh chain. */
@@ -19,6 +20,11 @@ export interface DemoCheckinSummary {
 
 export interface DemoVisitors {
   summary(): DemoCheckinSummary;
+  /**
+   * Each visitor's wallet matches the public reports against its own check-in, as a phone
+   * does (beacon/visitor/exposure.ts): how many visitors a report warns, and how many not.
+   */
+  notify(reports: readonly ExposureReport[]): { warned: number; notWarned: number };
   stop(): Promise<void>;
 }
 
@@ -40,13 +46,17 @@ export function startDemoVisitors(opts: DemoVisitorsOptions): DemoVisitors {
   const everyS = opts.everyS ?? 30;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<void> | undefined;
+  // one check-in per simulated visitor, kept only in that visitor's wallet
+  const wallets: VisitorCheckin[] = [];
   if (everyS > 0) {
     timer = setInterval(() => {
       if (inFlight) return;
       inFlight = checkInOverHttp(opts.url)
-        .then(() => {
+        .then(({ attestation }) => {
           counts.attested++;
           counts.verified++;
+          const m = attestation.typedData.message;
+          wallets.push({ id: attestation.id, venueId: Number(m.venueId), geohash: m.geohash, time: Number(m.time) });
         })
         .catch((err: Error) => {
           counts.failed++;
@@ -61,6 +71,10 @@ export function startDemoVisitors(opts: DemoVisitorsOptions): DemoVisitors {
   }
   return {
     summary: () => ({ ...counts }),
+    notify(reports) {
+      const warned = new Set(matchExposures(wallets, reports).map((m) => m.checkinId)).size;
+      return { warned, notWarned: wallets.length - warned };
+    },
     async stop() {
       clearInterval(timer);
       await inFlight;

@@ -23,6 +23,7 @@ import { startDemoPhones, type DemoPhones, type DemoTapCounts } from './demo-pho
 import type { VerifiedPosition } from './beacon-listener.js';
 import { startDemoVisitors, DEMO_CHAIN_ID, DEMO_REGISTRY, type DemoVisitors, type DemoCheckinSummary } from './demo-checkin.js';
 import { startEmbeddedChain, type EmbeddedChain } from './dev-chain.js';
+import { fetchExposureReports } from '../beacon/visitor/exposure-logs.js';
 import { startDemoExposure, type DemoExposure, type DemoExposureSummary, type DemoExposureTiming } from './demo-exposure.js';
 
 export interface DemoOptions {
@@ -96,8 +97,11 @@ export interface DemoSummary extends SightingsSummary {
   batchesConfirmed: number;
   contracts: { registry?: string };
   rpcUrl: string | null;
-  /** The simulated exposure report and cleaning, and the venue states the kiosk showed (null without a chain). */
-  exposure: DemoExposureSummary | null;
+  /**
+   * The simulated exposure report and cleaning, the venue states the kiosk showed, and how many
+   * simulated visitors' wallets the report warned after matching it locally (null without a chain).
+   */
+  exposure: (DemoExposureSummary & { wallets: { warned: number; notWarned: number } }) | null;
 }
 
 export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
@@ -176,8 +180,19 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       })
       : undefined;
     if (exposure) cleanup.push(() => exposure.stop());
+    // once the report is mined, the visitors' wallets download the public reports and match locally
+    const wallets: { warned: number; notWarned: number } = { warned: 0, notWarned: 0 };
+    let walletCheck: Promise<void> | undefined;
+    if (exposure && visitors && chain) {
+      exposure.onReport(() => {
+        walletCheck = fetchExposureReports({ rpcUrl: chain!.rpcUrl, registry: chain!.registry, fromBlock: 0 })
+          .then((download) => void Object.assign(wallets, visitors.notify(download.reports)))
+          .catch((err: Error) => logger.warn({ err: err.message }, 'simulated wallets could not download the exposure reports'));
+      });
+      cleanup.push(async () => walletCheck);
+    }
     const beaconKeyOnChain = await daemon.beaconKeyPublished;
-    return demoKiosk({ daemon, radio: radio.virtual, chain, phones, visitors, exposure, beaconKeyOnChain, seed, speed, startedAt, tempDir, dataDir, undo });
+    return demoKiosk({ daemon, radio: radio.virtual, chain, phones, visitors, exposure, wallets: exposure ? wallets : undefined, beaconKeyOnChain, seed, speed, startedAt, tempDir, dataDir, undo });
   } catch (err) {
     await undo();
     throw err;
@@ -190,6 +205,7 @@ function kioskKeyOf(privateKey: string): KioskKey {
 
 function demoKiosk(parts: {
   daemon: KioskDaemon; radio: VirtualRadio; chain?: EmbeddedChain; phones?: DemoPhones; visitors?: DemoVisitors; exposure?: DemoExposure;
+  wallets?: { warned: number; notWarned: number };
   beaconKeyOnChain: 'published' | 'unchanged' | null; seed: number; speed: number; startedAt: number; tempDir: boolean; dataDir: string;
   undo: () => Promise<void>;
 }): DemoKiosk {
@@ -239,7 +255,7 @@ function demoKiosk(parts: {
       batchesConfirmed: batches?.confirmed ?? 0,
       contracts: chain ? { registry: chain.registry } : {},
       rpcUrl: chain?.rpcUrl ?? null,
-      exposure: exposure?.summary() ?? null,
+      exposure: exposure ? { ...exposure.summary(), wallets: { ...parts.wallets! } } : null,
     };
   };
 
@@ -255,7 +271,7 @@ function demoKiosk(parts: {
           ...before, sessions: kiosk.pipeline.stats().sessionsClosed, packetsOnAir: radio.packetsOnAir(),
           batches: batches?.total ?? 0, batchesConfirmed: batches?.confirmed ?? 0,
           // a cleaning in flight at the stop was waited for
-          exposure: exposure?.summary() ?? null,
+          exposure: exposure ? { ...exposure.summary(), wallets: { ...parts.wallets! } } : null,
           ...(before.beacon && phones ? { beacon: { ...before.beacon, taps: phones.taps() } } : {}),
         };
       })();

@@ -26,6 +26,7 @@ t.test('waymark demo --json: the exposure reported, seen, cleaned, in the summar
   t.ok(infected >= 0, `the kiosk showed Infected: ${e.statusSeen}`);
   t.equal(e.statusSeen.at(-1), 'Clean', 'and Clean again at the end');
   t.ok(e.statusSeen.lastIndexOf('Clean') > infected);
+  t.ok(e.wallets.warned >= 1, `simulated visitors' wallets matched the report locally: ${JSON.stringify(e.wallets)}`);
 });
 
 t.test('the loop in-process, fast: nothing logged at warn or above, and a clean stop', async (t) => {
