@@ -9,6 +9,7 @@
  * number, choice, URL or hex flag is refused like any other bad value.
  */
 import { WaymarkError } from '../core/errors.js';
+import { GEOHASH_ALPHABET } from '../contracts/validate.js';
 import type { CliValues } from './command.js';
 
 /** A required flag; a string names its value in the message: `--link PATH is required`. */
@@ -169,4 +170,26 @@ export function parseHex(label: string, t: string, bytes?: number): Uint8Array {
     usage(`${flag} must be ${what}, got '${t}'`, flag.slice(2).split(' ')[0]);
   }
   return Uint8Array.from(clean.match(/../g) ?? [], (h) => parseInt(h, 16));
+}
+
+/** The largest Unix time the registry's uint40 time fields hold. */
+const MAX_UNIX_TIME = 2 ** 40 - 1;
+
+/** A registry venue id (1 and up). */
+export function venueIdFlag(values: CliValues, name = 'venue'): number {
+  return intFlag(values, name, { min: 1, max: Number.MAX_SAFE_INTEGER, required: 'ID' });
+}
+
+/** Unix seconds that fit the registry's uint40 time fields. */
+export function unixTimeFlag(values: CliValues, name: string, opts: Partial<Required> = {}): number | undefined {
+  return intFlag(values, name, { min: 0, max: MAX_UNIX_TIME, required: opts.required === true ? 'UNIX' : opts.required });
+}
+
+/** A geohash prefix of 1 to 8 characters (a region). */
+export function geohashPrefixFlag(values: CliValues, name: string, opts: Partial<Required> = {}): string | undefined {
+  const t = stringFlag(values, name, { required: opts.required === true ? 'PREFIX' : opts.required });
+  if (t !== undefined && !(t.length >= 1 && t.length <= 8 && [...t].every((c) => GEOHASH_ALPHABET.includes(c)))) {
+    mustBe(name, 'a geohash prefix of 1 to 8 characters (0-9, b-z without a i l o)', t);
+  }
+  return t;
 }

@@ -8,10 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BaseWallet } from 'ethers';
 import type { CliCommand, CliIO, CliOptions, CliValues } from '../command.js';
-import { addressFlag, booleanFlag, intFlag, stringFlag, usage } from '../flags.js';
+import { addressFlag, booleanFlag, geohashPrefixFlag, intFlag, stringFlag, unixTimeFlag, usage, venueIdFlag } from '../flags.js';
 import { loadConfig } from '../../core/config.js';
 import { ENV } from '../../core/paths.js';
-import { GEOHASH_ALPHABET } from '../../contracts/validate.js';
 import { openChain, resolveChainTarget, type ChainSession } from '../../provisioning/chain-access.js';
 import { readKeyFile } from '../../provisioning/keys.js';
 import { registerRegionAuthority } from '../../authority/region.js';
@@ -19,6 +18,9 @@ import { reportWindow } from '../../authority/exposure-report.js';
 import { openShare, reportSharedCheckins, type SharedReportResult } from '../../authority/report-shared.js';
 import { listExposures, type ListedExposure } from '../../authority/exposure-log.js';
 import { DEFAULT_CHUNK_BLOCKS } from '../../authority/log-scan.js';
+import { communityKeys } from '../../contracts/actions/community-keys.js';
+import { verifyCommunityReports, type CommunityReport } from '../../community/report.js';
+import { communityRingCheck } from '../../community/ring.js';
 
 export const EXIT_CODES = 'Exit codes: 0 ok, 1 an operation failed (or a record was refused), 2 bad usage or input. See docs/EXPOSURE.md.';
 
@@ -30,26 +32,6 @@ export const chainOptions = {
   'chain-id': { type: 'string', description: "refuse to act unless the node is this chain (default: the --config's chain.chainId)" },
   config: { type: 'string', description: 'a kiosk config to take the chain settings from' },
 } satisfies CliOptions;
-
-const MAX_TIME = 2 ** 40 - 1;
-
-export function venueFlag(values: CliValues): number {
-  return intFlag(values, 'venue', { min: 1, max: Number.MAX_SAFE_INTEGER, required: 'ID' });
-}
-
-/** Unix seconds that fit the contract's uint40 fields. */
-export function timeFlag(values: CliValues, name: string, required?: boolean): number | undefined {
-  return intFlag(values, name, { min: 0, max: MAX_TIME, required: required ? 'UNIX' : undefined });
-}
-
-/** A geohash prefix of 1..8 characters. */
-function prefixFlag(values: CliValues, name: string, opts: { required?: boolean } = {}): string | undefined {
-  const t = stringFlag(values, name, { required: opts.required ? 'PREFIX' : undefined });
-  if (t !== undefined && !(t.length >= 1 && t.length <= 8 && [...t].every((c) => GEOHASH_ALPHABET.includes(c)))) {
-    usage(`--${name} must be a geohash prefix of 1 to 8 characters (0-9, b-z without a i l o), got '${t}'`, name);
-  }
-  return t;
-}
 
 function path(io: CliIO, p: string | undefined): string | undefined {
   return p === undefined ? undefined : resolve(io.cwd, p);
@@ -114,7 +96,7 @@ Example:
     --rpc https://rpc.example --registry 0xREGISTRY
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const prefix = prefixFlag(values, 'prefix', { required: true })!;
+    const prefix = geohashPrefixFlag(values, 'prefix', { required: true })!;
     const authority = addressFlag(values, 'authority', { required: 'ADDRESS' });
     const key = await readSignerKey(values, io, 'key-file', 'passphrase-file', 'admin or region authority keystore');
     return withChain(values, io, async (chain) => {
@@ -192,9 +174,9 @@ ${EXIT_CODES}`,
     };
 
     if (!sharedFile) {
-      const venueId = venueFlag(values);
-      const from = timeFlag(values, 'from', true)!;
-      const to = timeFlag(values, 'to', true)!;
+      const venueId = venueIdFlag(values);
+      const from = unixTimeFlag(values, 'from', { required: true })!;
+      const to = unixTimeFlag(values, 'to', { required: true })!;
       if (from > to) usage(`--from ${from} is after --to ${to}`, 'from');
       needKey();
       const key = keyGiven ? await readSignerKey(values, io, 'key-file', 'passphrase-file', 'authority keystore') : undefined;
@@ -251,8 +233,8 @@ Example:
   waymark authority exposures --region u4pr --since 1767225600 --json
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const region = prefixFlag(values, 'region');
-    const since = timeFlag(values, 'since');
+    const region = geohashPrefixFlag(values, 'region');
+    const since = unixTimeFlag(values, 'since');
     const fromBlock = intFlag(values, 'from-block', { min: 0, max: Number.MAX_SAFE_INTEGER });
     const toBlock = intFlag(values, 'to-block', { min: 0, max: Number.MAX_SAFE_INTEGER });
     const chunkBlocks = intFlag(values, 'chunk-blocks', { min: 1, max: 1_000_000 });
@@ -277,4 +259,52 @@ ${EXIT_CODES}`,
   },
 };
 
-export const authorityCommands: CliCommand[] = [regionRegisterCommand, reportCommand, exposuresCommand];
+const communityReportsCommand: CliCommand = {
+  name: 'authority community-reports',
+  summary: "Verify a file of anonymous community reports (LSAG ring signatures over the region's kiosk keys)",
+  options: {
+    file: { type: 'string', description: 'a JSON file: one report or a list of reports (docs/PROTOCOL.md "Community reports")' },
+    region: { type: 'string', description: 'the community: its geohash prefix (1..8 characters)' },
+    'allow-partial-ring': { type: 'boolean', description: "accept rings that hold only some of the region's kiosk keys" },
+    ...chainOptions,
+    ...jsonOption,
+  },
+  usage: `Checks each report's ring signature, that every ring key is an authorized kiosk of the
+region (keys recovered from the kiosks' commitBatch transactions) and that no kiosk reported
+twice in one epoch (same key image). Which kiosk signed stays unknown.
+Example:
+  waymark authority community-reports --file reports.json --rpc http://127.0.0.1:8545 --registry 0x... --region u4pr --json
+${EXIT_CODES}`,
+  async run({ values }, io) {
+    const region = geohashPrefixFlag(values, 'region', { required: true })!;
+    const fileFlag = stringFlag(values, 'file', { required: 'FILE' })!;
+    const file = resolve(io.cwd, fileFlag);
+    if (!existsSync(file)) usage(`--file: no such file: ${fileFlag}`, 'file');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      return usage(`--file: not JSON (${(err as Error).message})`, 'file');
+    }
+    const reports = (Array.isArray(parsed) ? parsed : [parsed]) as CommunityReport[];
+    return withChain(values, io, async (chain) => {
+      const community = await communityKeys(chain.reader, { region });
+      const verdicts = verifyCommunityReports(reports, { region, acceptRing: communityRingCheck(community, { allowPartialRing: booleanFlag(values, 'allow-partial-ring') }) });
+      const accepted = verdicts.filter((v) => v.ok);
+      const out = {
+        chainId: chain.chainId, registry: chain.registry, region, communityKiosks: community.kiosks.length, kiosksWithoutKey: community.withoutKey,
+        reports: verdicts.map((v) => (v.ok
+          ? { index: v.index, ok: true, epoch: v.report!.body.epoch, time: v.report!.body.time, occupancy: v.report!.body.occupancy, crowding: v.report!.body.crowding, ringSize: v.report!.ring.length, keyImage: v.report!.keyImage }
+          : { index: v.index, ok: false, code: v.code, message: v.message, ...(v.linkedTo !== undefined ? { linkedTo: v.linkedTo } : {}) })),
+      };
+      const lines = [`${accepted.length} of ${verdicts.length} report(s) verified for region ${region} (${community.kiosks.length} kiosk key(s) in the community)`,
+        ...verdicts.map((v) => (v.ok
+          ? `#${v.index} ok  epoch ${v.report!.body.epoch}  ${utc(v.report!.body.time)}  occupancy ${v.report!.body.occupancy}  ${v.report!.body.crowding}  ring ${v.report!.ring.length}`
+          : `#${v.index} refused  ${v.code}: ${v.message}`))];
+      print(io, values, out, lines.join('\n'));
+      return accepted.length === verdicts.length ? 0 : 1;
+    });
+  },
+};
+
+export const authorityCommands: CliCommand[] = [regionRegisterCommand, reportCommand, exposuresCommand, communityReportsCommand];

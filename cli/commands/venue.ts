@@ -6,7 +6,8 @@
 import type { CliCommand } from '../command.js';
 import { ENV } from '../../core/paths.js';
 import { markVenueCleaned, venueStatus, type VenueStatusReport } from '../../authority/venue-status.js';
-import { EXIT_CODES, chainOptions, jsonOption, print, readSignerKey, utc, venueFlag, withChain } from './authority.js';
+import { venueIdFlag } from '../flags.js';
+import { EXIT_CODES, chainOptions, jsonOption, print, readSignerKey, utc, withChain } from './authority.js';
 
 function describeStatus(s: VenueStatusReport, now?: number): string {
   const lapsed = s.state !== 'Infected' && s.infectedUntil !== null ? ' (passed)' : '';
@@ -34,7 +35,7 @@ Clean once it had a batch or an exposure; Empty before.
 --json: { venueId, geohash, region, operator, state, exposure: { from, to } | null, infectedUntil, cleanedAt, chainTime }
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const venueId = venueFlag(values);
+    const venueId = venueIdFlag(values);
     return withChain(values, io, async (chain) => {
       const [s, block] = await Promise.all([venueStatus(chain.reader, venueId), chain.provider.getBlock('latest')]);
       const now = block?.timestamp;
@@ -60,7 +61,7 @@ Exposures whose window ended before the cleaning are still listed, but do not ma
 Infected again; later ones do.
 ${EXIT_CODES}`,
   async run({ values }, io) {
-    const venueId = venueFlag(values);
+    const venueId = venueIdFlag(values);
     const operator = await readSignerKey(values, io, 'operator-key', 'operator-passphrase-file', 'operator keystore');
     return withChain(values, io, async (chain) => {
       const r = await markVenueCleaned(chain.as(operator), venueId);
