@@ -12,6 +12,9 @@ const GROUPS: Record<string, () => Promise<BenchGroup>> = {
   checkin: async () => (await import('./checkin.js')).group,
   'exposure-report': async () => (await import('./exposure.js')).group,
   exposure: async () => (await import('./exposure-match.js')).group,
+  risk: async () => (await import('./risk.js')).group,
+  ring: async () => (await import('./ring.js')).group,
+  fleet: async () => (await import('./fleet.js')).group,
 };
 
 async function main(): Promise<number> {

@@ -47,6 +47,21 @@ export const configSchema = z.object({
       .default(['resolvable', 'non-resolvable']),
     /** Occupancy is sampled into the store at this interval, seconds. */
     occupancySampleS: z.number().int().min(1).max(3600).default(60),
+    /**
+     * Visits: a rotated address is linked, in memory only, to the session it continues
+     * (docs/OPERATIONS.md, "Visits"). Off: every address is its own visit.
+     */
+    visits: z.object({
+      enabled: z.boolean().default(true),
+      /** A new address continues one that went silent at most this long before it appeared, seconds. */
+      linkGapS: z.number().positive().max(120).default(10),
+      /** Largest step of filtered RSSI between the old address's last level and the new one's first, dB. */
+      rssiJumpDb: z.number().positive().max(60).default(10),
+      /** Shorter visits (or ones never at insideRssiDbm) are people passing by, seconds. */
+      minVisitS: z.number().min(0).max(3600).default(60),
+      /** Longer visits are the venue's own devices and fixed beacons, not visitors, hours. */
+      maxVisitH: z.number().positive().max(168).default(6),
+    }).strict().prefault({}),
   }).strict().prefault({}),
   retention: z.object({
     days: z.number().positive().max(3650).default(14),

@@ -12,7 +12,7 @@ import type { Logger } from '../core/log.js';
 import { WaymarkError } from '../core/errors.js';
 import { KioskBeacon, fromHex, toHex } from '../beacon/index.js';
 import { BeaconBroadcaster } from './beacon-broadcaster.js';
-import { Wallet } from 'ethers';
+import { Wallet, type JsonRpcProvider } from 'ethers';
 import { connectProvider, registryClient } from '../contracts/client.js';
 import { beaconKeyFor } from '../contracts/actions/beacon-key-for.js';
 import { setBeaconKey } from '../contracts/actions/set-beacon-key.js';
@@ -57,19 +57,37 @@ export function createBeaconBroadcaster(opts: { config: KioskConfig; clock: Cloc
 
 /**
  * Publishes the kiosk's beacon key in the registry (once; a no-op when the chain already
- * maps the beacon's id to this kiosk), so phones can verify its beacons. Failures are the
- * caller's to log: the beacon works without it for phones that got the key another way.
+ * maps the beacon's id to this kiosk), so phones can verify its beacons. 'published' only
+ * once the transaction is `confirmations` blocks deep (default 1: its receipt), as the outbox
+ * counts a batch; a publication a reorg drops before that is WAYMARK_ERR_CHAIN_REVERTED.
+ * Failures are the caller's to log: the beacon works without it for phones that got the key
+ * another way. (A reorg deeper than that still undoes it; the next start publishes again.)
  */
-export async function publishBeaconKey(opts: { rpcUrl: string; registry: string; chainId?: number; privateKey: string; beacon: KioskBeacon }): Promise<'published' | 'unchanged'> {
+export async function publishBeaconKey(opts: {
+  rpcUrl: string; registry: string; chainId?: number; privateKey: string; beacon: KioskBeacon;
+  /** Blocks the publication must be buried under (its own block counts as 1): the kiosk's chain.confirmations. */
+  confirmations?: number;
+}): Promise<'published' | 'unchanged'> {
   const provider = connectProvider(opts.rpcUrl, { chainId: opts.chainId });
   try {
     const wallet = new Wallet(opts.privateKey, provider);
     const client = registryClient(wallet, opts.registry);
     const current = await beaconKeyFor(client, { beaconId: toHex(opts.beacon.kioskId) });
     if (current && current.kiosk.toLowerCase() === wallet.address.toLowerCase() && current.beaconKey === toHex(opts.beacon.publicKey)) return 'unchanged';
-    await setBeaconKey(client, { beaconKey: toHex(opts.beacon.publicKey) });
+    const receipt = await setBeaconKey(client, { beaconKey: toHex(opts.beacon.publicKey) });
+    await buried(provider, receipt.txHash, opts.confirmations ?? 1);
     return 'published';
   } finally {
     provider.destroy();
+  }
+}
+
+/** Waits until the mined transaction `txHash` is `confirmations` blocks deep; throws if a reorg drops it first. */
+async function buried(provider: JsonRpcProvider, txHash: string, confirmations: number): Promise<void> {
+  for (;;) {
+    const [head, receipt] = await Promise.all([provider.getBlockNumber(), provider.getTransactionReceipt(txHash)]);
+    if (!receipt) throw new WaymarkError('WAYMARK_ERR_CHAIN_REVERTED', `the beacon key's publication ${txHash} was dropped by a reorg before it was ${confirmations} blocks deep`);
+    if (head - receipt.blockNumber + 1 >= confirmations) return;
+    await new Promise((resolve) => setTimeout(resolve, provider.pollingInterval));
   }
 }

@@ -19,6 +19,7 @@ import { ClockGuard, chainTimeProbe, systemSyncProbe, type ChainHealth, type Clo
 import type { RadioAdapters } from './radio/adapters.js';
 import { startGattCheckin, type GattCheckinService } from './radio/gatt-checkin.js';
 import { startKioskCheckin, type KioskCheckin } from './checkin/kiosk-checkin.js';
+import { startNfcCheckin, type NfcCheckinOutcome } from './checkin/nfc.js';
 import { beaconKeyPath, createBeaconBroadcaster, publishBeaconKey } from './beacon-service.js';
 import { assertPrivateFile } from '../core/private-files.js';
 import type { BeaconBroadcaster } from './beacon-broadcaster.js';
@@ -57,6 +58,8 @@ export interface KioskDaemonOptions {
   publishBeaconKey?: boolean;
   /** Without checkin.publicUrl, put the daemon's own listening URL in the QR code (the demo, on one machine). */
   publicUrlFromListenAddress?: boolean;
+  /** Sees every NFC tap check-in's outcome (attestation or refusal code): tests and the demo. */
+  onNfcCheckin?: (outcome: NfcCheckinOutcome) => void;
 }
 
 export interface KioskDaemon {
@@ -140,7 +143,10 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
       await beacon.start();
     }
     if (radio.onTap) {
-      const off = radio.onTap((tap) => logger.info({ kind: tap.kind, tapSeq: tap.tapSeq }, 'NFC tap'));
+      // an NFC tap is a check-in (presence nfc) when check-in is on; otherwise only logged
+      const off = checkin
+        ? startNfcCheckin(radio.onTap, checkin.service, { logger, onOutcome: opts.onNfcCheckin })
+        : radio.onTap((tap) => logger.info({ kind: tap.kind, tapSeq: tap.tapSeq }, 'NFC tap'));
       stack.push('NFC taps', async () => off());
     }
     // phones verify the beacon with the key the registry vouches for

@@ -15,6 +15,7 @@ import { openDatabase, type Database } from './store/database.js';
 import { SightingsStore, type RetentionResult } from './store/sightings-store.js';
 import { SightingsPipeline } from './sightings/pipeline.js';
 import type { SessionRecord } from './sightings/sessions.js';
+import type { VisitRecord } from './sightings/visits.js';
 import { AttestationStore } from './checkin/records.js';
 import { BatchStore } from './batcher/batch-store.js';
 
@@ -30,6 +31,8 @@ export interface KioskOptions {
 export type KioskEvents = {
   /** Closed sessions and snapshots of changed open ones, as the store receives them. */
   sessions: (records: SessionRecord[]) => void;
+  /** Visits as they close (no addresses, no hashes). */
+  visits: (records: VisitRecord[]) => void;
   tick: (now: number) => void;
 };
 
@@ -102,6 +105,11 @@ export class Kiosk extends TypedEmitter<KioskEvents> {
       visitorKinds: s.visitorKinds,
       salts: this.store,
       firstSessionId: this.store.nextSessionId(),
+      visits: s.visits,
+    });
+    this.pipeline.onVisits((records) => {
+      this.store.queueVisits(records);
+      this.emit('visits', records);
     });
     this.pipeline.onSessions((records) => {
       this.store.queueSessions(records);
@@ -131,7 +139,7 @@ export class Kiosk extends TypedEmitter<KioskEvents> {
     if (now - this.#lastOccupancySample >= s.occupancySampleS * 1000) {
       this.#lastOccupancySample = now;
       const stats = this.pipeline.stats();
-      this.store.queueOccupancy({ t: Math.round(now), inside: stats.occupancyNow, openSessions: stats.sessionsOpen });
+      this.store.queueOccupancy({ t: Math.round(now), inside: stats.occupancyNow, openSessions: stats.sessionsOpen, visits: stats.visitsNow ?? null });
     }
     try {
       if (now - this.#lastRetention >= this.config.retention.sweepIntervalS * 1000) {
@@ -237,16 +245,33 @@ export class Kiosk extends TypedEmitter<KioskEvents> {
     };
   }
 
-  /** Occupancy now, its series over a window, and the dwell histogram of the window. */
+  /**
+   * Occupancy now, its series over a window, and the dwell histogram of the window. `now` and
+   * `peak` count visits (each device once, whatever addresses it rotated through; sessions
+   * without a visit linker), `devicesNow` open sessions inside. `visits`: visitors (visits
+   * overlapping) per UTC hour of the window and in the UTC day of `untilMs`, and the dwell
+   * histogram of the visitors' closed visits that began in the window.
+   */
   occupancy(sinceMs: number, untilMs: number) {
     const stats = this.pipeline.stats();
+    const linker = this.pipeline.visits;
+    const open = linker ? linker.openVisits(this.clock.now()).filter((v) => v.class === 'visitor') : [];
+    const overlapping = (from: number, to: number) => open.filter((v) => v.lastSeen >= from && v.firstSeen <= to);
+    const dayStart = Math.floor(untilMs / DAY_MS) * DAY_MS;
     return {
-      now: stats.occupancyNow,
-      peak: stats.occupancyPeak,
+      now: this.pipeline.visitsNow,
+      peak: stats.visitsPeak ?? stats.occupancyPeak,
+      devicesNow: stats.occupancyNow,
       openSessions: stats.sessionsOpen,
       insideRssiDbm: this.config.sightings.insideRssiDbm,
       series: this.store.occupancySeries(sinceMs, untilMs),
       dwellHistogram: this.store.dwellHistogram(sinceMs, untilMs, this.#visitorKinds),
+      visits: linker === null ? null : {
+        linking: this.config.sightings.visits.enabled,
+        visitorsToday: this.store.visitorsBetween(dayStart, untilMs) + overlapping(dayStart, untilMs).length,
+        visitorsByHour: this.store.visitorsByHour(sinceMs, untilMs, overlapping(sinceMs, untilMs)),
+        dwellHistogram: this.store.visitDwellHistogram(sinceMs, untilMs),
+      },
     };
   }
 

@@ -145,7 +145,7 @@ export function fitLogistic(data: LogisticData, opts: IrlsOptions = {}): Logisti
       break;
     }
     // every row fitted with probability 0 or 1: complete separation, the likelihood tends to 1
-    if (ll > -1e-9) throw separation(eta, y, n, 'every row is fitted with probability 0 or 1');
+    if (ll > -1e-9) throw separation(eta, y, n, 'the likelihood reached 1: every row is fitted with the probability of its own outcome');
   }
   if (!converged) {
     const perfect = perfectlyPredicted(eta, y, n);
@@ -286,7 +286,7 @@ function perfectlyPredicted(eta: Float64Array, y: Uint8Array, n: number): number
 
 function separation(eta: Float64Array, y: Uint8Array, n: number, why: string): WaymarkError {
   const perfect = perfectlyPredicted(eta, y, n);
-  return new WaymarkError('WAYMARK_ERR_RISK_SEPARATION', `${why}; ${perfect} of ${n} rows are predicted perfectly, so the maximum-likelihood coefficients are infinite`, {
+  return new WaymarkError('WAYMARK_ERR_RISK_SEPARATION', `${why}; ${perfect} of ${n} rows are fitted with probability 0 or 1 (|logit| > ${SEPARATED_ETA}), so the maximum-likelihood coefficients are infinite`, {
     details: { rows: n, perfectlyPredicted: perfect },
   });
 }

@@ -149,7 +149,7 @@ function ruleOf(name: RiskPresetName): string {
 }
 
 const fmt = (x: number, digits = 1): string => (Math.round(x * 10 ** digits) / 10 ** digits).toString();
-const minutes = (s: number): string => `${fmt(s / 60)} min`;
+const minutes = (s: number): string => (s % 60 === 0 ? `${s / 60} min` : `${fmt(s / 60, 2)} min (${fmt(s)} s)`);
 
 function assessCwa(input: StayRiskInput): RiskAssessment {
   const trl = input.transmissionRiskLevel ?? DEFAULT_TRANSMISSION_RISK_LEVEL;

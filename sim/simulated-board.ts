@@ -5,6 +5,7 @@
  */
 import type { Clock } from '../core/clock.js';
 import { readlinkSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { PseudoTerminal } from './pty.js';
 import type { AirPacket } from './air.js';
 import { FULL_SIM_CAPABILITIES, SimulatedFirmware, type SimulatedFirmwareOptions } from './firmware.js';
@@ -21,6 +22,8 @@ export interface SimulatedBoardOptions {
   pumpIntervalMs?: number;
   /** Simulated NFC taps every this many simulated seconds (a phone UID each); 0 = none. */
   tapEveryS?: number;
+  /** The tapping phones run the Waymark app: they answer SELECT AID with a check-in nonce (ISO-DEP), not just a UID. */
+  phonesAnswer?: boolean;
 }
 
 export interface SimulatedBoardStats {
@@ -81,10 +84,19 @@ export class SimulatedBoard {
     while (every && this.#nextTapAt !== undefined && this.#nextTapAt <= until) {
       const n = ++this.#phones;
       // a phone's random NFC UID starts with 0x08; the tap only counts if the reader was polling
-      if (this.firmware.tap(Uint8Array.of(0x08, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff))) this.#stats.tapsMade++;
+      const uid = Uint8Array.of(0x08, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+      if (this.firmware.tap(uid, this.#options.phonesAnswer ? phoneNfcAnswer(randomBytes(14)) : undefined)) this.#stats.tapsMade++;
       this.#nextTapAt += every * 1000;
     }
     return sent;
+  }
+
+  /** A phone running the Waymark app touches the reader: it answers SELECT AID with `nonce` (14 bytes; default random). */
+  phoneTap(nonce: Uint8Array = randomBytes(14)): boolean {
+    const n = ++this.#phones;
+    const made = this.firmware.tap(Uint8Array.of(0x08, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff), phoneNfcAnswer(nonce));
+    if (made) this.#stats.tapsMade++;
+    return made;
   }
 
   /** The board's radio heard a packet (reported if the host asked for scanning). */
@@ -144,4 +156,13 @@ export class SimulatedBoard {
       }
     }
   }
+}
+
+/** A Waymark phone's answer to SELECT AID: its 14-byte check-in nonce, then SW 90 00 (docs/PROTOCOL.md "NFC tap check-in"). */
+export function phoneNfcAnswer(nonce: Uint8Array): Uint8Array {
+  if (nonce.length !== 14) throw new RangeError(`nonce must be 14 bytes, got ${nonce.length}`);
+  const answer = new Uint8Array(16);
+  answer.set(nonce);
+  answer.set([0x90, 0x00], 14);
+  return answer;
 }

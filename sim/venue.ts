@@ -3,10 +3,14 @@
  * process carrying phones that advertise under rotating private addresses, plus static
  * beacons and passing transient devices. It produces the AirPackets the kiosk would receive
  * and keeps the ground truth (who was there, under which addresses) to score the kiosk against.
+ * `HARD_VENUE` turns on what makes joining a device's addresses into visits hard: reception
+ * loss and fades, rotation at any moment, visitors with several devices, people passing the
+ * door with phones, and the venue's own always-on devices.
  */
 
 import { AdvEventType, type AirPacket, formatAddress } from './air.js';
 import { SimRandom } from './rng.js';
+import { Reception } from './reception.js';
 
 /** 2026-01-01T00:00:00Z, the same default as ManualClock, so demos line up. */
 export const DEFAULT_VENUE_START_MS = Date.UTC(2026, 0, 1);
@@ -67,12 +71,48 @@ export interface VirtualVenueOptions {
   transientsPerHour?: number;
   /** How long a transient device stays on air, seconds. Default [5, 60]. */
   transientOnAirS?: [number, number];
+  /** Share of received-strength packets lost anyway (collisions, the scanner on another channel), 0..1. Default 0. */
+  receptionLoss?: number;
+  /** Per device, spells in which nothing it sends is heard (a body or a shelf in between). Default none. */
+  fades?: { perHour: number; durationS: [number, number] };
+  /**
+   * Visitors carrying more than a phone (a watch, earbuds, a tablet), each with its own
+   * rotating address: the share carrying a second device, and of those the share carrying a
+   * third. Default none.
+   */
+  extraDevices?: { second: number; third?: number };
+  /** People passing the door with a phone (rotating addresses, visitors' payloads), per hour. Default 0. */
+  passersByPerHour?: number;
+  /** How close a passer-by comes to the kiosk, m. Default [4, 14]. */
+  passerByDistanceM?: [number, number];
+  /** The venue's own always-on devices with rotating addresses (a till tablet, a staff phone). Default 0. */
+  venueDevices?: number;
+  /** Their fixed distances, m. Default [1, 10]. */
+  venueDeviceDistanceM?: [number, number];
 }
 
-export type DeviceRole = 'phone' | 'beacon' | 'transient';
+/**
+ * The hard venue (sightings.visit_* benches): 30 % of packets lost plus fades of 1-8 s about
+ * every 3 min per device; addresses rotating every 4-20 min; 30 % of visitors carry a second
+ * device and 10 % of those a third; 120 people an hour pass the door with a phone, 3-14 m away;
+ * two always-on venue devices rotating like phones; 5 dB shadowing.
+ */
+export const HARD_VENUE: Readonly<VirtualVenueOptions> = {
+  receptionLoss: 0.3,
+  fades: { perHour: 20, durationS: [1, 8] },
+  rotationPeriodMin: 12,
+  rotationJitterMin: 8,
+  extraDevices: { second: 0.3, third: 0.1 },
+  passersByPerHour: 120,
+  passerByDistanceM: [3, 14],
+  venueDevices: 2,
+  shadowingSigmaDb: 5,
+};
+
+export type DeviceRole = 'phone' | 'beacon' | 'transient' | 'wearable' | 'passer-by' | 'venue-device';
 /** The LE random address sub-types, told apart by the two top bits of the most significant byte. */
 export type AddressKind = 'resolvable' | 'static' | 'non-resolvable';
-export type PayloadProfile = 'apple-nearby' | 'exposure-notification' | 'google-service' | 'ibeacon' | 'eddystone-uid' | 'microsoft-cdp';
+export type PayloadProfile = 'apple-nearby' | 'exposure-notification' | 'google-service' | 'ibeacon' | 'eddystone-uid' | 'microsoft-cdp' | 'wearable';
 
 /** What really happened with one address. Times are ms since the Unix epoch. */
 export interface AddressTruth {
@@ -81,7 +121,7 @@ export interface AddressTruth {
   kind: AddressKind;
   role: DeviceRole;
   deviceId: number;
-  /** The visitor carrying the phone; null for beacons and transient devices. */
+  /** The visitor carrying the device (phone or wearable); null for beacons, transient devices, passers-by and venue devices. */
   visitorId: number | null;
   /** When the device started and stops using this address (Infinity for beacons). */
   validFrom: number;
@@ -110,7 +150,18 @@ export interface VisitTruth {
   entranceDistanceM: number;
   stayDistanceM: number;
   profile: PayloadProfile;
-  /** Addresses the phone has used so far in the simulation, in order. */
+  /** Devices the visitor carries: the phone, and extra ones in the hard venue. */
+  devices: number;
+  /** Addresses the visitor's devices have used so far in the simulation, in order (`deviceId` tells the devices apart). */
+  addresses: AddressTruth[];
+}
+
+/** Someone passing the door with a phone: on air from horizon to horizon, never inside. */
+export interface PassTruth {
+  passerId: number;
+  appearsAt: number;
+  disappearsAt: number;
+  closestM: number;
   addresses: AddressTruth[];
 }
 
@@ -143,6 +194,10 @@ interface Radio {
   role: DeviceRole;
   visitorId: number | null;
   visit: VisitTruth | null;
+  /** Where its addresses are recorded besides the truth's map (a visit or a pass). */
+  owner: { addresses: AddressTruth[] } | null;
+  /** Loss and fades on the way to the kiosk (hard venue), else null. */
+  reception: Reception | null;
   rng: SimRandom;
   trajectory: Trajectory;
   leg: number;
@@ -169,6 +224,12 @@ const PHONE_PROFILES: readonly (readonly [PayloadProfile, number])[] = [
   ['apple-nearby', 0.55],
   ['exposure-notification', 0.25],
   ['google-service', 0.2],
+];
+
+/** What a visitor's second or third device advertises. */
+const COMPANION_PROFILES: readonly (readonly [PayloadProfile, number])[] = [
+  ['apple-nearby', 0.4],
+  ['wearable', 0.6],
 ];
 
 const NO_FIXED_BYTES = new Uint8Array(0);
@@ -215,6 +276,15 @@ function advertisingData(rng: SimRandom, profile: PayloadProfile, fixed: Uint8Ar
       const out = new Uint8Array(31);
       out.set([0x02, 0x01, 0x06, 0x03, 0x03, 0xaa, 0xfe, 0x17, 0x16, 0xaa, 0xfe, 0x00, 0xee], 0);
       out.set(fixed.subarray(0, 16), 13);
+      return out;
+    }
+    case 'wearable': {
+      // Flags | Service Data 0xFE2C (Google Fast Pair): 3-byte model id + 8 rotating bytes | Manufacturer (Google 0x00E0) (24 bytes).
+      const out = new Uint8Array(24);
+      out.set([0x02, 0x01, 0x06, 0x0e, 0x16, 0x2c, 0xfe, 0x00, 0x0c, 0x8a], 0);
+      out.set(rng.bytes(8), 10);
+      out.set([0x05, 0xff, 0xe0, 0x00, 0x05], 18);
+      out[23] = rng.bytes(1)[0];
       return out;
     }
     case 'microsoft-cdp': {
@@ -325,6 +395,13 @@ interface Resolved {
   beaconDistanceM: [number, number];
   transientsPerMs: number;
   transientOnAirMs: [number, number];
+  receptionLoss: number;
+  fades: { perHour: number; durationS: [number, number] };
+  extraDevices: { second: number; third: number };
+  passersByPerMs: number;
+  passerByDistanceM: [number, number];
+  venueDevices: number;
+  venueDeviceDistanceM: [number, number];
 }
 
 function checkRange(name: string, r: [number, number], min: number): void {
@@ -362,6 +439,13 @@ function resolve(o: VirtualVenueOptions): Resolved {
     beaconDistanceM: o.beaconDistanceM ?? [1, 25],
     transientsPerMs: (o.transientsPerHour ?? 20) / 3_600_000,
     transientOnAirMs: (o.transientOnAirS ?? [5, 60]).map((s) => s * 1000) as [number, number],
+    receptionLoss: o.receptionLoss ?? 0,
+    fades: o.fades ?? { perHour: 0, durationS: [0, 0] },
+    extraDevices: { second: o.extraDevices?.second ?? 0, third: o.extraDevices?.third ?? 0 },
+    passersByPerMs: (o.passersByPerHour ?? 0) / 3_600_000,
+    passerByDistanceM: o.passerByDistanceM ?? [4, 14],
+    venueDevices: o.venueDevices ?? 0,
+    venueDeviceDistanceM: o.venueDeviceDistanceM ?? [1, 10],
   };
   checkNumber('startMs', r.startMs, 0);
   checkNumber('arrivalsPerHour', r.arrivalsPerMs, 0);
@@ -382,6 +466,16 @@ function resolve(o: VirtualVenueOptions): Resolved {
   checkRange('transientOnAirS', r.transientOnAirMs, 0);
   checkNumber('transientsPerHour', r.transientsPerMs, 0);
   if (!Number.isInteger(r.beacons) || r.beacons < 0) throw new RangeError(`beacons must be a non-negative integer, got ${r.beacons}`);
+  if (!(r.receptionLoss >= 0 && r.receptionLoss < 1)) throw new RangeError(`receptionLoss must be in [0, 1), got ${r.receptionLoss}`);
+  checkNumber('fades.perHour', r.fades.perHour, 0);
+  checkRange('fades.durationS', r.fades.durationS, 0);
+  for (const k of ['second', 'third'] as const) {
+    if (!(r.extraDevices[k] >= 0 && r.extraDevices[k] <= 1)) throw new RangeError(`extraDevices.${k} must be in [0, 1], got ${r.extraDevices[k]}`);
+  }
+  checkNumber('passersByPerHour', r.passersByPerMs, 0);
+  checkRange('passerByDistanceM', r.passerByDistanceM, 0);
+  if (!Number.isInteger(r.venueDevices) || r.venueDevices < 0) throw new RangeError(`venueDevices must be a non-negative integer, got ${r.venueDevices}`);
+  checkRange('venueDeviceDistanceM', r.venueDeviceDistanceM, 0);
   if (r.entranceDistanceM[1] > r.radioHorizonM) throw new RangeError('entranceDistanceM must lie within radioHorizonM');
   if (r.dwell.kind === 'lognormal') {
     checkNumber('dwell.medianMin', r.dwell.medianMin ?? 30, 0);
@@ -397,18 +491,29 @@ export class VenueTruth {
   /** Every address that has been on air in the simulated time so far, by `aa:bb:..` text. */
   readonly addresses = new Map<string, AddressTruth>();
   readonly #visits: VisitTruth[];
+  readonly #passes: PassTruth[];
   readonly #trajectories: Map<number, Trajectory>;
   readonly #venue: VirtualVenue;
   #ensure: (t: number) => void;
   #maxStayMs: () => number;
 
   /** @internal built by VirtualVenue */
-  constructor(venue: VirtualVenue, visits: VisitTruth[], trajectories: Map<number, Trajectory>, ensure: (t: number) => void, maxStayMs: () => number) {
+  constructor(
+    venue: VirtualVenue, visits: VisitTruth[], passes: PassTruth[], trajectories: Map<number, Trajectory>,
+    ensure: (t: number) => void, maxStayMs: () => number,
+  ) {
     this.#venue = venue;
     this.#visits = visits;
+    this.#passes = passes;
     this.#trajectories = trajectories;
     this.#ensure = ensure;
     this.#maxStayMs = maxStayMs;
+  }
+
+  /** People who passed the door (hard venue) and came on air by the venue's current simulated time. */
+  passersBy(): PassTruth[] {
+    const now = this.#venue.now;
+    return this.#passes.filter((p) => p.appearsAt < now);
   }
 
   address(text: string): AddressTruth | undefined {
@@ -490,6 +595,13 @@ export class VirtualVenue {
   #heap = new RadioHeap();
   #now: number;
   #visits: VisitTruth[] = [];
+  #passes: PassTruth[] = [];
+  /** The hard venue's own random streams, apart from the default ones so those stay as they were. */
+  readonly #hardSeed: string;
+  #extraDevices: SimRandom | null = null;
+  #passers: SimRandom | null = null;
+  #nextPasser = Infinity;
+  #passerCount = 0;
   #trajectories = new Map<number, Trajectory>();
   #arrivals: SimRandom;
   #nextArrival: number;
@@ -512,7 +624,13 @@ export class VirtualVenue {
     this.#arrivals = root.fork('arrivals');
     this.#transients = root.fork('transients');
     this.#lookaheadMs = ((o.radioHorizonM - o.entranceDistanceM[0]) / o.walkingSpeedMps[0]) * 1000 + 1000;
-    this.truth = new VenueTruth(this, this.#visits, this.#trajectories, (t) => this.#ensureArrivalsThrough(t), () => this.#maxStayMs);
+    this.truth = new VenueTruth(this, this.#visits, this.#passes, this.#trajectories, (t) => this.#ensureArrivalsThrough(t), () => this.#maxStayMs);
+    this.#hardSeed = `hard:${typeof o.seed === 'number' ? `n${o.seed}` : `s${o.seed}`}`;
+    if (o.extraDevices.second > 0) this.#extraDevices = new SimRandom(`${this.#hardSeed}:extra-devices`);
+    if (o.passersByPerMs > 0) {
+      this.#passers = new SimRandom(`${this.#hardSeed}:passers-by`);
+      this.#nextPasser = o.startMs - 60_000 + this.#passers.exponential(o.passersByPerMs);
+    }
 
     const warmupMs = o.startWithOccupants ? Math.min(this.#dwellQuantileMs(), o.maxDwellMs) + this.#lookaheadMs : 0;
     this.#nextArrival = o.arrivalsPerMs > 0 ? o.startMs - warmupMs + this.#arrivals.exponential(o.arrivalsPerMs) : Infinity;
@@ -520,6 +638,14 @@ export class VirtualVenue {
       o.transientsPerMs > 0 ? o.startMs - o.transientOnAirMs[1] + this.#transients.exponential(o.transientsPerMs) : Infinity;
 
     for (let i = 0; i < o.beacons; i++) this.#addBeacon(i, beaconRng.fork(i));
+    if (o.venueDevices > 0) {
+      const venueRng = new SimRandom(`${this.#hardSeed}:venue-devices`);
+      for (let i = 0; i < o.venueDevices; i++) {
+        const rng = venueRng.fork(i);
+        const d = rng.uniform(o.venueDeviceDistanceM[0], o.venueDeviceDistanceM[1]);
+        this.#addRadio(5e9 + i, 'venue-device', rng, { times: [-Infinity, Infinity], distances: [d, d] }, rng.pickWeighted(PHONE_PROFILES), 'resolvable', null);
+      }
+    }
   }
 
   /** Simulated time up to which packets have been produced (exclusive). */
@@ -548,6 +674,7 @@ export class VirtualVenue {
     if (!(untilMs > this.#now)) return;
     this.#ensureArrivalsThrough(untilMs + this.#lookaheadMs);
     this.#ensureTransientsThrough(untilMs);
+    this.#ensurePassersByThrough(untilMs);
     const heap = this.#heap;
     const o = this.options;
     const sensitivity = o.sensitivityDbm;
@@ -570,7 +697,7 @@ export class VirtualVenue {
       truth.packetsOnAir++;
 
       let d: number;
-      if (r.role === 'beacon') {
+      if (r.role === 'beacon' || r.role === 'venue-device') {
         d = r.trajectory.distances[0];
       } else {
         // Inline walk along the legs: this runs once per packet.
@@ -584,7 +711,7 @@ export class VirtualVenue {
       }
       const mean = p1m + r.txOffsetDb - tenN * Math.log10(d < 0.3 ? 0.3 : d);
       const rssi = Math.round(mean + r.rng.normal(0, sigma));
-      if (rssi >= sensitivity) {
+      if (rssi >= sensitivity && (r.reception === null || !r.reception.lost(t))) {
         if (truth.firstHeard === null) truth.firstHeard = time;
         truth.lastHeard = time;
         truth.packetsHeard++;
@@ -593,7 +720,7 @@ export class VirtualVenue {
           // An active scanner asks every advert it hears; the answer is on air either way.
           const rssi2 = Math.round(mean + r.rng.normal(0, sigma));
           truth.packetsOnAir++;
-          if (rssi2 >= sensitivity) {
+          if (rssi2 >= sensitivity && (r.reception === null || !r.reception.lost(t))) {
             truth.packetsHeard++;
             onPacket({ time, address: r.address, addressType: 1, eventType: AdvEventType.SCAN_RSP, data: r.scanRsp, rssi: rssi2 > 20 ? 20 : rssi2 });
           }
@@ -651,6 +778,24 @@ export class VirtualVenue {
     }
   }
 
+  #ensurePassersByThrough(t: number): void {
+    const o = this.options;
+    const passers = this.#passers;
+    while (passers !== null && this.#nextPasser <= t) {
+      const appears = this.#nextPasser;
+      const index = this.#passerCount++;
+      const rng = passers.fork(index);
+      this.#nextPasser = appears + passers.exponential(o.passersByPerMs);
+      const speed = rng.uniform(o.walkingSpeedMps[0], o.walkingSpeedMps[1]) / 1000;
+      const closest = Math.min(rng.uniform(o.passerByDistanceM[0], o.passerByDistanceM[1]), o.radioHorizonM);
+      const half = (o.radioHorizonM - closest) / speed;
+      const trajectory = { times: [appears, appears + half, appears + 2 * half], distances: [o.radioHorizonM, closest, o.radioHorizonM] };
+      const pass: PassTruth = { passerId: index, appearsAt: appears, disappearsAt: appears + 2 * half, closestM: closest, addresses: [] };
+      this.#passes.push(pass);
+      this.#addRadio(4e9 + index, 'passer-by', rng, trajectory, rng.pickWeighted(PHONE_PROFILES), 'resolvable', null, pass);
+    }
+  }
+
   #addVisitor(visitorId: number, arrive: number, rng: SimRandom): void {
     const o = this.options;
     const speed = rng.uniform(o.walkingSpeedMps[0], o.walkingSpeedMps[1]) / 1000; // m per ms
@@ -683,12 +828,23 @@ export class VirtualVenue {
       entranceDistanceM: entrance,
       stayDistanceM: stay,
       profile,
+      devices: 1,
       addresses: [],
     };
     this.#visits.push(visit);
     this.#trajectories.set(visitorId, trajectory);
     if (leave - arrive > this.#maxStayMs) this.#maxStayMs = leave - arrive;
     if (visit.disappearsAt >= o.startMs) this.#addRadio(1e9 + visitorId, 'phone', rng, trajectory, profile, 'resolvable', visit);
+    if (this.#extraDevices !== null) {
+      // drawn for every visitor, in arrival order, whether or not on air: the same visitors carry the same devices
+      const xr = this.#extraDevices.fork(visitorId);
+      const extra = xr.chance(o.extraDevices.second) ? (xr.chance(o.extraDevices.third) ? 2 : 1) : 0;
+      visit.devices += extra;
+      for (let k = 1; k <= extra && visit.disappearsAt >= o.startMs; k++) {
+        const drng = xr.fork(k);
+        this.#addRadio(3e9 + visitorId * 4 + k, 'wearable', drng, trajectory, drng.pickWeighted(COMPANION_PROFILES), 'resolvable', visit);
+      }
+    }
   }
 
   #addBeacon(index: number, rng: SimRandom): void {
@@ -700,11 +856,13 @@ export class VirtualVenue {
 
   #addRadio(
     id: number, role: DeviceRole, rng: SimRandom, trajectory: Trajectory, profile: PayloadProfile, addressKind: AddressKind,
-    visit: VisitTruth | null,
+    visit: VisitTruth | null, pass: PassTruth | null = null,
   ): void {
     const o = this.options;
     const onAirFrom = trajectory.times[0];
     const onAirUntil = trajectory.times[trajectory.times.length - 1];
+    // always-on devices' addresses start (and rotate from) when the kiosk starts listening
+    const alwaysOn = !Number.isFinite(onAirFrom);
     const intervalMs = rng.uniform(o.advIntervalMs[0], o.advIntervalMs[1]);
     const fixed = rng.bytes(20);
     const address = randomAddress(rng, addressKind);
@@ -714,6 +872,8 @@ export class VirtualVenue {
       role,
       visitorId: visit ? visit.visitorId : null,
       visit,
+      owner: visit ?? pass,
+      reception: null,
       rng,
       trajectory,
       leg: 0,
@@ -727,14 +887,18 @@ export class VirtualVenue {
       addressKind,
       address,
       addressText: formatAddress(address),
-      addressFrom: role === 'beacon' ? o.startMs : onAirFrom,
-      rotateAt: addressKind === 'resolvable' ? onAirFrom + rng.uniform(0, o.rotationMs) : Infinity,
+      addressFrom: alwaysOn ? o.startMs : onAirFrom,
+      rotateAt: addressKind === 'resolvable' ? (alwaysOn ? o.startMs : onAirFrom) + rng.uniform(0, o.rotationMs) : Infinity,
       data: advertisingData(rng, profile, fixed),
       scanRsp: null,
       truth: null,
       scanResponder: role === 'phone' && profile !== 'exposure-notification' && rng.chance(o.scanResponseShare),
     };
     if (r.scanResponder) r.scanRsp = scanResponseData(rng, profile);
+    if (o.receptionLoss > 0 || o.fades.perHour > 0) {
+      const fadeMs: [number, number] = [o.fades.durationS[0] * 1000, o.fades.durationS[1] * 1000];
+      r.reception = new Reception(new SimRandom(`${this.#hardSeed}:reception:${id}`), { loss: o.receptionLoss, fadesPerHour: o.fades.perHour, fadeMs }, begin);
+    }
     this.#heap.push(r);
   }
 
@@ -770,7 +934,7 @@ export class VirtualVenue {
     };
     r.truth = truth;
     this.truth.addresses.set(r.addressText, truth);
-    if (r.visit) r.visit.addresses.push(truth);
+    if (r.owner) r.owner.addresses.push(truth);
     return truth;
   }
 }

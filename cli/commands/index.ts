@@ -12,5 +12,8 @@ import { provisionCommands } from './provision.js';
 import { chainCommands } from './chain.js';
 import { authorityCommands } from './authority.js';
 import { venueCommands } from './venue.js';
+import { riskCommands } from './risk.js';
+import { contactsCommands } from './contacts.js';
+import { fleetCommands } from './fleet.js';
 
-export const allCommands: CliCommand[] = [demoCommand, kioskStartCommand, replayCommand, configCheckCommand, ...beaconCommands, visitorScanCommand, ...visitorCommands, ...bridgeCommands, ...provisionCommands, ...chainCommands, ...authorityCommands, ...venueCommands];
+export const allCommands: CliCommand[] = [demoCommand, kioskStartCommand, replayCommand, configCheckCommand, ...beaconCommands, visitorScanCommand, ...visitorCommands, ...bridgeCommands, ...provisionCommands, ...chainCommands, ...authorityCommands, ...venueCommands, ...riskCommands, ...contactsCommands, ...fleetCommands];

@@ -1,8 +1,9 @@
 /** `waymark replay FILE`: run the sightings pipeline over a btsnoop capture. */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { CliCommand } from '../command.js';
 import { parseConfig, loadConfig } from '../../core/config.js';
+import { STORE_FILE } from '../../core/paths.js';
 import { replayCapture } from '../../kiosk/replay.js';
 import { booleanFlag, positiveNumberFlag, stringFlag, usage } from '../flags.js';
 import { formatSummary } from './summary.js';
@@ -17,11 +18,13 @@ export const replayCommand: CliCommand = {
     config: { type: 'string', description: 'kiosk config whose sightings settings (filter, gap, threshold) to use' },
     'gap-s': { type: 'string', description: 'session gap timeout, seconds (overrides the config)' },
     'tau-s': { type: 'string', description: 'EMA filter time constant, seconds (overrides the config)' },
+    'data-dir': { type: 'string', description: `keep the store the replay builds in DIR/${STORE_FILE}, with the salts of the capture's days (for 'waymark contacts match')` },
   },
   usage: `Captures come from 'btmon -w FILE', Android's HCI snoop log, or 'waymark demo --capture FILE'.
 Examples:
   waymark replay venue.btsnoop --json
-  waymark replay venue.btsnoop --sessions --tau-s 2 --gap-s 20`,
+  waymark replay venue.btsnoop --sessions --tau-s 2 --gap-s 20
+  waymark replay venue.btsnoop --data-dir ./replayed   (then: waymark contacts match --data-dir ./replayed ...)`,
   async run({ values, positionals }, io) {
     const file = positionals[0];
     if (!file) usage('replay needs a capture FILE');
@@ -31,6 +34,8 @@ Examples:
     const gapS = positiveNumberFlag(values, 'gap-s', { unit: 'seconds' });
     const tauS = positiveNumberFlag(values, 'tau-s', { unit: 'seconds' });
     const sessions = booleanFlag(values, 'sessions');
+    const dataDir = stringFlag(values, 'data-dir');
+    const storePath = dataDir === undefined ? undefined : join(resolve(io.cwd, dataDir), STORE_FILE);
     const base = configFile ? loadConfig(resolve(io.cwd, configFile), io.env) : parseConfig({}, {});
     const raw = structuredClone(base) as any;
     if (gapS !== undefined) raw.sightings.sessionGapS = gapS;
@@ -38,13 +43,15 @@ Examples:
     const config = parseConfig(raw, {});
     const summary = await replayCapture(path, {
       config,
+      storePath,
       onSessionClosed: (s) => {
         // Ctrl-C or a closed stdout (`--sessions | head`) ends the replay here
         io.signal.throwIfAborted();
         if (sessions) io.stdout(JSON.stringify(s) + '\n');
       },
     });
-    io.stdout(booleanFlag(values, 'json') ? JSON.stringify(summary) + '\n' : formatSummary(summary));
+    const out = storePath === undefined ? summary : { ...summary, store: storePath };
+    io.stdout(booleanFlag(values, 'json') ? JSON.stringify(out) + '\n' : formatSummary(out));
     return 0;
   },
 };

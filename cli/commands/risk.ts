@@ -117,7 +117,7 @@ const assessCommand: CliCommand = {
   },
   usage: `Examples:
   waymark risk assess --overlap-s 1200
-  waymark risk assess --overlap-s 960 --rssi -68 --tx-power -59 --json`,
+  waymark risk assess --overlap-s 960 --rssi=-68 --tx-power=-59 --json   (negative numbers need the = form)`,
   async run({ values }, io) {
     const input = {
       overlapS: numberFlag(values, 'overlap-s', { min: 0, unit: 'seconds', required: 'SECONDS' }),

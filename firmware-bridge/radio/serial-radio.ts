@@ -42,11 +42,14 @@ export interface SerialRadioOptions {
   clock: Clock;
   reconnect?: ReconnectBackoff;
   scan?: Partial<ScanParameters>;
-  /** Poll the NFC reader (when the board has one), SELECTing this AID on phones. Default: poll, UID only. */
+  /** Poll the NFC reader (when the board has one), SELECTing this AID on phones. Default: poll, SELECT WAYMARK_NFC_AID (NFC check-in). */
   nfc?: { enabled: boolean; aid?: Uint8Array };
   /** Heartbeat, handshake and timeout settings of each link. */
   link?: Omit<SerialLinkOptions, 'path' | 'binding' | 'baudRate'>;
 }
+
+/** The proprietary AID (0xF0 'Way') a Waymark phone app answers with its NFC check-in nonce (docs/PROTOCOL.md "NFC tap check-in"). */
+export const WAYMARK_NFC_AID = Uint8Array.of(0xf0, 0x57, 0x61, 0x79);
 
 /** An NFC touch, delivered once per tap. */
 export interface SerialTap {
@@ -342,7 +345,7 @@ class SerialCoprocessorRadio extends TypedEmitter<SerialRadioEvents> implements 
     else await link.request('ADV_STOP', {});
     const nfc = this.#options.nfc ?? { enabled: true };
     if (this.#capabilities?.nfc) {
-      await link.request('NFC_POLL', { enabled: nfc.enabled, aid: nfc.aid ?? new Uint8Array(0) });
+      await link.request('NFC_POLL', { enabled: nfc.enabled, aid: nfc.aid ?? WAYMARK_NFC_AID });
       if (nfc.enabled) await this.#resyncTaps(link);
     }
   }

@@ -87,7 +87,10 @@ export class Anchoring {
     this.#log.info({ rpcUrl: redactUrl(this.chain.rpcUrl), registry: this.chain.registry, kiosk: this.chain.kiosk, venueId: this.venueId }, 'anchoring on');
   }
 
-  /** Close due batches at `now` (kiosk ms) and wake the sender. */
+  /**
+   * Close due batches at `now` (kiosk ms) and wake the sender, which sends a new batch at once
+   * unless it is backing off after failed rounds (then the batch waits for the next retry).
+   */
   tick(now: number): number {
     try {
       // a batch's from/to times are a claim on chain: none is closed on an unsynced clock

@@ -1,7 +1,8 @@
 /**
  * The outbox's view of the chain: read the kiosk's seq and roots, sign a commit without
  * sending it (so it can be stored first), re-price a stuck one, broadcast raw transactions,
- * and follow receipts. The real adapter is ethers v6 on a JSON-RPC node (anvil in demo and tests).
+ * fill a nonce whose transaction is gone, and follow receipts. The real adapter is ethers v6
+ * on a JSON-RPC node (anvil in demo and tests).
  */
 import { FetchRequest, JsonRpcProvider, Network, Transaction, Wallet, keccak256, type Contract, type Signer } from 'ethers';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
@@ -57,6 +58,11 @@ export interface OutboxChain {
    */
   repriceCommit(raw: string, fees: Fees): Promise<SignedCommit>;
   broadcast(raw: string): Promise<BroadcastResult>;
+  /**
+   * Signs and broadcasts a zero-value transfer to the kiosk itself at `nonce`: it holds a nonce
+   * whose transaction is gone, so the commits queued behind it can be mined as they are.
+   */
+  fillNonce(nonce: number, fees: Fees): Promise<{ txHash: string; result: BroadcastResult }>;
   receipt(txHash: string): Promise<CommitReceipt | null>;
   /** The node knows the transaction (pending or mined). */
   knows(txHash: string): Promise<boolean>;
@@ -100,6 +106,20 @@ export async function probeChainId(rpcUrl: string, timeoutMs: number): Promise<b
   }
   if (typeof body?.result !== 'string') throw new WaymarkError('WAYMARK_ERR_CHAIN_UNAVAILABLE', `${rpcUrl} did not answer eth_chainId (${body?.error?.message ?? 'no result'})`);
   return BigInt(body.result);
+}
+
+/** eth_sendRawTransaction, with the node's refusals that the sender acts on as results. */
+async function broadcast(provider: JsonRpcProvider, raw: string): Promise<BroadcastResult> {
+  try {
+    await provider.send('eth_sendRawTransaction', [raw]);
+    return 'accepted';
+  } catch (err) {
+    const msg = messageOf(err).toLowerCase();
+    if (/already known|already imported|known transaction/.test(msg)) return 'known';
+    if (/nonce too low|nonce has already been used|nonce_expired|invalid nonce/.test(msg)) return 'nonce-used';
+    if (/underpriced|fee too low|less than block base fee|fee ?cap too low|below (the )?current base fee/.test(msg)) return 'underpriced';
+    throw toChainError(err, 'broadcast');
+  }
 }
 
 export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
@@ -153,9 +173,9 @@ export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
     }
   }
 
-  async function sign(c: NonNullable<typeof conn>, tx: { nonce: number; data: string; gasLimit: bigint }, fees: Fees): Promise<SignedCommit> {
+  async function sign(c: NonNullable<typeof conn>, tx: { nonce: number; data: string; gasLimit: bigint; to?: string }, fees: Fees): Promise<SignedCommit> {
     const raw = await (c.wallet as Signer).signTransaction({
-      type: 2, chainId: c.chainId, nonce: tx.nonce, to: opts.registry, data: tx.data,
+      type: 2, chainId: c.chainId, nonce: tx.nonce, to: tx.to ?? opts.registry, data: tx.data,
       gasLimit: tx.gasLimit,
       maxFeePerGas: fees.maxFeePerGas,
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas,
@@ -200,18 +220,11 @@ export function createOutboxChain(opts: OutboxChainOptions): OutboxChain {
       }
       return sign(c, { nonce: stuck.nonce, data: stuck.data, gasLimit: stuck.gasLimit }, fees);
     },
-    async broadcast(raw) {
-      const { provider } = await connect();
-      try {
-        await provider.send('eth_sendRawTransaction', [raw]);
-        return 'accepted';
-      } catch (err) {
-        const msg = messageOf(err).toLowerCase();
-        if (/already known|already imported|known transaction/.test(msg)) return 'known';
-        if (/nonce too low|nonce has already been used|nonce_expired|invalid nonce/.test(msg)) return 'nonce-used';
-        if (/underpriced|fee too low|less than block base fee|fee ?cap too low|below (the )?current base fee/.test(msg)) return 'underpriced';
-        throw toChainError(err, 'broadcast');
-      }
+    broadcast: async (raw) => broadcast((await connect()).provider, raw),
+    async fillNonce(nonce, fees) {
+      const c = await connect();
+      const filler = await sign(c, { nonce, to: wallet.address, data: '0x', gasLimit: 21_000n }, fees);
+      return { txHash: filler.txHash, result: await broadcast(c.provider, filler.raw) };
     },
     async receipt(txHash) {
       const { provider } = await connect();

@@ -4,8 +4,9 @@
  * receipts to the confirmation depth and repairs what went wrong: RPC errors (backoff),
  * a lost or dropped transaction (rebroadcast), a nonce taken by another transaction
  * (re-sign), a stuck or refused commit (same nonce, fees bumped under the cap; whichever
- * of its transactions is mined counts), a receipt gone in a reorg (re-commit), and, while
- * idle, confirmed commits a deeper reorg took away (re-commit).
+ * of its transactions is mined counts), a receipt gone in a reorg (re-commit), a commit
+ * waiting behind nonces whose transactions are gone (the gap is filled), and, while idle,
+ * confirmed commits a deeper reorg took away (re-commit).
  */
 import { TypedEmitter } from '../../core/events.js';
 import { WaymarkError, isWaymarkError } from '../../core/errors.js';
@@ -39,7 +40,19 @@ export interface BatchSenderOptions {
   recheckMs?: number;
   /** Test seam: runs after a signed commit was stored and before it is broadcast. */
   beforeBroadcast?: (tx: BatchTx) => Promise<void> | void;
+  /** The timer the sender waits on between rounds (default the global one; tests drive time with their own). */
+  timer?: SenderTimer;
 }
+
+export interface SenderTimer {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const globalTimer: SenderTimer = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
 
 export interface SenderStats {
   commitsSent: number;
@@ -48,6 +61,8 @@ export interface SenderStats {
   rebroadcasts: number;
   /** Stuck or refused commits signed again with higher fees (same nonce). */
   repriced: number;
+  /** Commits found waiting behind nonces no transaction held any more, and the gap repaired. */
+  nonceGaps: number;
   /** Consecutive failed rounds (0 when the last round succeeded). */
   failing: number;
   lastError: string | null;
@@ -66,10 +81,12 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
   readonly chain: OutboxChain;
   readonly #o: Required<Omit<BatchSenderOptions, 'beforeBroadcast' | 'logger' | 'store' | 'chain'>> & Pick<BatchSenderOptions, 'beforeBroadcast'>;
   readonly #log: Logger;
-  readonly #stats: SenderStats = { commitsSent: 0, commitFailures: 0, reorgs: 0, rebroadcasts: 0, repriced: 0, failing: 0, lastError: null };
+  readonly #stats: SenderStats = { commitsSent: 0, commitFailures: 0, reorgs: 0, rebroadcasts: 0, repriced: 0, nonceGaps: 0, failing: 0, lastError: null };
   #running = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  /** Ends the current wait early: `stop()` always, `wake()` only when the wait is not a backoff. */
+  #interrupt: (() => void) | undefined;
+  #wakeable = false;
   #woken = false;
   #lastRecheck = -Infinity;
 
@@ -90,6 +107,7 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
       resendAfterMs: opts.resendAfterMs ?? 180_000,
       recheckMs: opts.recheckMs ?? 60_000,
       beforeBroadcast: opts.beforeBroadcast,
+      timer: opts.timer ?? globalTimer,
     };
   }
 
@@ -106,33 +124,41 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
   /** Stops after the current round (a stored-but-unsent commit is picked up on the next start). */
   async stop(): Promise<void> {
     this.#running = false;
-    this.wake();
+    this.#interrupt?.();
     await this.#loop;
   }
 
-  /** Start the next round now (a batch was just closed). */
+  /**
+   * Start the next round now (a batch was just closed). Not while backing off after a failed
+   * round: during an outage batches keep closing, and each would otherwise be a retry.
+   */
   wake(): void {
     this.#woken = true;
-    this.#wake?.();
+    if (this.#wakeable) this.#interrupt?.();
   }
 
-  async #sleep(ms: number): Promise<void> {
-    if (this.#woken || !this.#running) return;
+  /** Waits `ms`; a backoff (`wakeable` false) is cut short only by stop(). */
+  async #sleep(ms: number, wakeable: boolean): Promise<void> {
+    if (!this.#running || (wakeable && this.#woken)) return;
+    const timer = this.#o.timer;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
+      const handle = timer.setTimeout(done, ms);
       function done() {
-        clearTimeout(timer);
+        timer.clearTimeout(handle);
         resolve();
       }
-      this.#wake = done;
+      this.#interrupt = done;
+      this.#wakeable = wakeable;
     });
-    this.#wake = undefined;
+    this.#interrupt = undefined;
+    this.#wakeable = false;
   }
 
   async #run(): Promise<void> {
     while (this.#running) {
       this.#woken = false;
       let delay = this.#o.pollMs;
+      let wakeable = true;
       try {
         const round = await this.round();
         this.#stats.failing = 0;
@@ -144,10 +170,11 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
         this.#stats.commitFailures++;
         this.#stats.lastError = `${e.code}: ${e.message}`;
         delay = backoffMs(this.#stats.failing, this.#o.backoffMinMs, this.#o.backoffMaxMs);
+        wakeable = false;
         this.#log.warn({ code: e.code, err: e.message, retryInMs: delay }, 'batch commit round failed');
         this.emit('failed', e);
       }
-      await this.#sleep(delay);
+      await this.#sleep(delay, wakeable);
     }
   }
 
@@ -203,13 +230,17 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
       this.store.markPending(row.seq);
       return 'progress';
     }
+    const mined = await this.chain.accountNonce('latest');
+    if (last.nonce > mined) {
+      const repaired = await this.#repairNonceGap(row, last, mined);
+      if (repaired) return repaired;
+    }
     if (await this.chain.knows(last.txHash)) {
       if (this.#o.wallNow() - last.sentAt < this.#o.resendAfterMs) return 'waiting';
       return (await this.#reprice(row, last, await this.chain.feeQuote())) ? 'progress' : 'waiting';
     }
     // The node does not know it: never broadcast (a crash, an outage), dropped (a node
     // restart, evicted under a risen base fee), refused, or reorged out.
-    const mined = await this.chain.accountNonce('latest');
     if (last.nonce >= mined) {
       const result = await this.chain.broadcast(last.raw);
       this.#stats.rebroadcasts++;
@@ -230,6 +261,41 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
     this.#log.warn({ seq: row.seq, nonce: last.nonce }, 'commit nonce used by another transaction; re-signing');
     this.store.markPending(row.seq);
     return 'progress';
+  }
+
+  /**
+   * The commit's nonce is above the account's mined nonce, so the nonces in between go first.
+   * When nothing of the account's is ready at the mined nonce (pending nonce = mined nonce),
+   * the transactions that held them are gone (a reorg deeper than the confirmations took our
+   * confirmed commits or the beacon key's publication; a node lost its pool) and the commit
+   * would wait behind the gap forever: a rebroadcast only queues it. Repaired in seq order:
+   * confirmed batches the chain no longer holds go back to pending and are committed first, at
+   * the missing nonces. When the gap held nothing of the outbox's, a commit the node does not
+   * hold is signed again at the missing nonce; one queued in its pool keeps its nonce and the
+   * nonces below it get no-op transactions (signed again lower, the queued one would still be
+   * mined after it, and revert). Undefined when there is no gap.
+   */
+  async #repairNonceGap(row: BatchRow, last: BatchTx, mined: number): Promise<Round | undefined> {
+    if ((await this.chain.accountNonce('pending')) > mined) return undefined;
+    this.#stats.nonceGaps++;
+    const gap = { seq: row.seq, nonce: last.nonce, minedNonce: mined };
+    const onChainNext = await this.chain.nextSeq();
+    if (onChainNext < row.seq) {
+      this.#log.warn(gap, 'commit waits behind nonces missing on chain; re-committing the batches they held');
+      return this.#recommitBelow(onChainNext, row.seq);
+    }
+    if (!(await this.chain.knows(last.txHash))) {
+      this.#log.warn(gap, 'commit waits behind nonces missing on chain; re-signing it at the missing nonce');
+      this.store.markPending(row.seq);
+      return 'progress';
+    }
+    const fees = capFees(await this.chain.feeQuote(), gweiToWei(this.#o.maxFeeGwei));
+    this.#log.warn(gap, 'commit queued behind nonces missing on chain; filling them with no-op transactions');
+    for (let nonce = mined; nonce < last.nonce; nonce++) {
+      const filled = await this.chain.fillNonce(nonce, fees);
+      this.#log.info({ seq: row.seq, nonce, ...filled }, 'nonce filled');
+    }
+    return 'waiting';
   }
 
   async #mined(row: BatchRow, receipt: CommitReceipt, latest: number): Promise<'mined' | Round> {
@@ -265,17 +331,22 @@ export class BatchSender extends TypedEmitter<BatchSenderEvents> {
         details: { seq: row.seq, nextSeq: onChainNext, localRoot: row.root, chainRoot: await this.chain.batchRoot(row.seq) },
       });
     }
-    if (onChainNext < row.seq) {
-      // Earlier batches we counted as done are not on chain (a reorg deeper than the confirmations).
-      if (this.#recommitLost(onChainNext, row.seq) === 0) {
-        throw new WaymarkError('WAYMARK_ERR_CHAIN_SEQ_GAP', `the chain expects seq ${onChainNext} but the outbox has nothing below ${row.seq}`, { details: { seq: row.seq, nextSeq: onChainNext } });
-      }
-      return 'progress';
-    }
+    if (onChainNext < row.seq) return this.#recommitBelow(onChainNext, row.seq);
     const fees = capFees(await this.chain.feeQuote(), gweiToWei(this.#o.maxFeeGwei));
     const nonce = await this.chain.accountNonce('pending');
     const signed = await this.chain.signCommit(this.#commitOf(row), nonce, fees);
     return this.#store_and_broadcast(row, { ...signed, seq: row.seq, ...fees, sentAt: this.#o.wallNow() });
+  }
+
+  /**
+   * Earlier batches we counted as done are not on chain (a reorg deeper than the confirmations):
+   * back to pending, to be committed again in order before `seq`.
+   */
+  #recommitBelow(onChainNext: number, seq: number): Round {
+    if (this.#recommitLost(onChainNext, seq) === 0) {
+      throw new WaymarkError('WAYMARK_ERR_CHAIN_SEQ_GAP', `the chain expects seq ${onChainNext} but the outbox has nothing below ${seq}`, { details: { seq, nextSeq: onChainNext } });
+    }
+    return 'progress';
   }
 
   /** Batches in [onChainNext, belowSeq) back to pending, to be committed again in order; returns how many. */

@@ -1,6 +1,7 @@
 /**
  * The kiosk's check-in part: attestation signing, rotating QR tokens, the attestation store
- * and its batcher interface, the clock guard, the service actions and the BLE tap handler.
+ * and its batcher interface, the clock guard, the service actions, the BLE tap handler and
+ * the NFC tap check-in.
  */
 export * from './attestation-signer.js';
 export * from './tokens.js';
@@ -8,3 +9,4 @@ export * from './records.js';
 export * from '../clock-guard.js';
 export * from './service.js';
 export * from './tap.js';
+export * from './nfc.js';

@@ -1,6 +1,6 @@
 /**
  * The check-in service: HTTP-agnostic actions that turn a proof of presence (a live QR
- * token, a BLE tap close enough) into a signed, stored attestation, behind the clock
+ * token, a BLE tap close enough, a phone's NFC answer) into a signed, stored attestation, behind the clock
  * guard. The HTTP routes and the GATT transport only validate input and call these.
  */
 import type { Clock } from '../../core/clock.js';
@@ -8,7 +8,8 @@ import type { KioskConfig } from '../../core/config.js';
 import { WaymarkError } from '../../core/errors.js';
 import { silentLogger, type Logger } from '../../core/log.js';
 import type { Database } from '../store/database.js';
-import { fromHex, toHex } from '../../beacon/bytes.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes, fromHex, toHex } from '../../beacon/bytes.js';
 import type { PresenceKind, SignedCheckinAttestation } from '../../beacon/visitor/attestation.js';
 import { AttestationSigner, type KioskKey } from './attestation-signer.js';
 import { CheckinTokenIssuer, type IssuedCheckinToken } from './tokens.js';
@@ -47,7 +48,7 @@ export interface CheckinStatus {
   tokenValidityS: number;
   tapThresholdDbm: number;
   attestations: { total: number; unbatched: number };
-  checkins: { qr: number; tap: number; refused: number };
+  checkins: { qr: number; tap: number; nfc: number; refused: number };
   lastCheckinAt: string | null;
 }
 
@@ -65,7 +66,7 @@ export class CheckinService {
   #nextSeq: number;
   #lastPrune = 0;
   #lastCheckinAt: number | null = null;
-  readonly #counts = { qr: 0, tap: 0, refused: 0 };
+  readonly #counts = { qr: 0, tap: 0, nfc: 0, refused: 0 };
   readonly #tapsByPeer = new Map<string, number[]>();
 
   constructor(opts: CheckinServiceOptions) {
@@ -128,6 +129,33 @@ export class CheckinService {
     });
   }
 
+  /**
+   * NFC tap check-in: a phone's answer to SELECT AID carries a fresh 14-byte nonce; the visitor
+   * commitment is derived from it (nfcVisitorCommitment), and a nonce is signed for once only.
+   */
+  nfcCheckin(params: { kind: 'uid' | 'iso-dep'; response: Uint8Array }): SignedCheckinAttestation {
+    return this.#refusals(() => {
+      this.clockGuard.assertSynced();
+      if (params.kind !== 'iso-dep') throw new WaymarkError('WAYMARK_ERR_CHECKIN_NFC_MALFORMED', 'a tag UID carries no check-in (a phone answers SELECT AID)');
+      const nonce = nfcNonce(params.response);
+      const visitor = nfcVisitorCommitment(nonce);
+      const now = this.#clock.now();
+      // the nonce use is kept a day (pruned with the token uses); the tag keeps it apart from QR token nonces
+      const use: TokenUse = { nonce: concatBytes(NFC_USE_TAG, nonce), visitor, expiresAt: Math.floor(now / 1000) + NFC_NONCE_KEEP_S };
+      let att: SignedCheckinAttestation;
+      try {
+        att = this.#attest(now, visitor, 'nfc', use);
+      } catch (err) {
+        if (err instanceof WaymarkError && err.code === 'WAYMARK_ERR_CHECKIN_TOKEN_USED') {
+          throw new WaymarkError('WAYMARK_ERR_CHECKIN_NFC_REPLAY', 'this NFC check-in nonce was signed for already', { cause: err });
+        }
+        throw err;
+      }
+      this.#counts.nfc++;
+      return att;
+    });
+  }
+
   status(): CheckinStatus {
     return {
       kiosk: this.signer.address,
@@ -179,6 +207,28 @@ export class CheckinService {
       for (const [p, times] of this.#tapsByPeer) if (times.every((t) => now - t >= 60_000)) this.#tapsByPeer.delete(p);
     }
   }
+}
+
+const NFC_USE_TAG = new TextEncoder().encode('nfc:');
+const NFC_NONCE_KEEP_S = 86_400;
+const NFC_VISITOR_DOMAIN = new TextEncoder().encode('waymark/nfc-visitor/v1');
+/** The bytes of a phone's SELECT AID answer before SW1 SW2 (docs/PROTOCOL.md "NFC tap check-in"). */
+export const NFC_NONCE_LENGTH = 14;
+
+/** A phone's answer to SELECT AID -> its 14-byte check-in nonce; WAYMARK_ERR_CHECKIN_NFC_MALFORMED otherwise. */
+export function nfcNonce(response: Uint8Array): Uint8Array {
+  if (!(response instanceof Uint8Array) || response.length !== NFC_NONCE_LENGTH + 2) {
+    throw new WaymarkError('WAYMARK_ERR_CHECKIN_NFC_MALFORMED', `expected a ${NFC_NONCE_LENGTH + 2}-byte answer to SELECT AID, got ${response?.length ?? 0} bytes`);
+  }
+  if (response[NFC_NONCE_LENGTH] !== 0x90 || response[NFC_NONCE_LENGTH + 1] !== 0x00) {
+    throw new WaymarkError('WAYMARK_ERR_CHECKIN_NFC_MALFORMED', 'the answer to SELECT AID does not end in SW 90 00');
+  }
+  return response.slice(0, NFC_NONCE_LENGTH);
+}
+
+/** The visitor commitment of an NFC check-in: SHA-256("waymark/nfc-visitor/v1" || nonce); the phone computes it too. */
+export function nfcVisitorCommitment(nonce: Uint8Array): Uint8Array {
+  return sha256(concatBytes(NFC_VISITOR_DOMAIN, nonce));
 }
 
 /** 0x + 64 hex -> 32 bytes; WAYMARK_ERR_BAD_REQUEST otherwise. */

@@ -26,8 +26,13 @@ export interface ContactMatchOptions {
 
 export const DEFAULT_CONTACT_KINDS = ['resolvable', 'non-resolvable'] as const;
 export const DEFAULT_MERGE_GAP_S = 900;
-/** Sessions longer than this are found by a separate query (most are a rotation period long). */
-const LONG_SESSION_MS = 2 * 3_600_000;
+/** A published range longer than this many days does not list its days without salt one by one. */
+const MAX_LISTED_DAYS = 400;
+/**
+ * Sessions longer than this are found through the duration index; shorter ones by their first
+ * sighting near the window. Rotating addresses give sessions of about one rotation period (15 min).
+ */
+const LONG_SESSION_MS = 30 * 60_000;
 
 export interface Summary {
   min: number;
@@ -111,12 +116,15 @@ export function matchContacts(db: Database, published: readonly PublishedAddress
   const byDay = new Map<number, PublishedAddress[]>();
   const withoutSalt = new Set<number>();
   for (const p of published) {
-    const days = p.from === undefined ? saltDays : range(utcDay(p.from * 1000 - 60_000), utcDay(p.to! * 1000));
+    let days = saltDays;
+    if (p.from !== undefined) {
+      const first = utcDay(p.from * 1000 - 60_000);
+      const last = utcDay(p.to! * 1000);
+      days = saltDays.filter((d) => d >= first && d <= last);
+      // name the days asked for that have no salt (a range of years is not listed day by day)
+      if (last - first <= MAX_LISTED_DAYS) for (let d = first; d <= last; d++) if (!salts.has(d)) withoutSalt.add(d);
+    }
     for (const day of days) {
-      if (!salts.has(day)) {
-        withoutSalt.add(day);
-        continue;
-      }
       let list = byDay.get(day);
       if (!list) byDay.set(day, (list = []));
       list.push(p);
@@ -124,8 +132,9 @@ export function matchContacts(db: Database, published: readonly PublishedAddress
   }
 
   const hasher = new AddressHasher({ saltFor: (day) => salts.get(day)! });
+  // by hash first (index sessions_address_hash, migration 005): a lookup per published address
   const sessionsOfDay = db.prepare(`SELECT id, address_hash, first_seen, last_seen, samples, rssi_min, rssi_mean, rssi_max FROM sessions
-    WHERE first_seen >= ? AND first_seen < ? AND address_hash IN (SELECT value FROM json_each(?))`);
+    WHERE address_hash IN (SELECT value FROM json_each(?)) AND first_seen >= ? AND first_seen < ?`);
   const found = new Map<number, { row: SessionRow; address: string }>();
   const matchedAddresses = new Set<string>();
   const searched = [...byDay.keys()].sort((a, b) => a - b);
@@ -138,7 +147,7 @@ export function matchContacts(db: Database, published: readonly PublishedAddress
       if (list) list.push(p);
       else entries.set(hash, [p]);
     }
-    const rows = sessionsOfDay.all(day * DAY_MS, (day + 1) * DAY_MS, JSON.stringify([...entries.keys()])) as SessionRow[];
+    const rows = sessionsOfDay.all(JSON.stringify([...entries.keys()]), day * DAY_MS, (day + 1) * DAY_MS) as SessionRow[];
     for (const row of rows) {
       const ps = entries.get(row.address_hash)!;
       // a published range limits the address to the sessions it overlaps
@@ -151,7 +160,8 @@ export function matchContacts(db: Database, published: readonly PublishedAddress
 
   const own = [...found.values()].sort((a, b) => a.row.first_seen - b.row.first_seen || a.row.id - b.row.id);
   const ownIds = new Set(found.keys());
-  const others = overlappingSessions(db, own.map((o) => o.row), ownIds, kindsJson);
+  const union = mergeIntervals(own.map((o) => [o.row.first_seen, o.row.last_seen]), 0);
+  const others = overlappingSessions(db, union, ownIds, kindsJson);
 
   const windows: ContactWindow[] = own.map(({ row, address }) => ({
     address,
@@ -162,10 +172,9 @@ export function matchContacts(db: Database, published: readonly PublishedAddress
     rssiMax: row.rssi_max,
     samples: row.samples,
     record: `s-${row.id}`,
-    overlapping: aggregate(others.map((o) => [overlapMs(o, [[row.first_seen, row.last_seen]]), o[3]] as const)),
+    overlapping: aggregate(others, [[row.first_seen, row.last_seen]]),
   }));
-  const union = mergeIntervals(own.map((o) => [o.row.first_seen, o.row.last_seen] as [number, number]), 0);
-  const visits = mergeIntervals(own.map((o) => [o.row.first_seen, o.row.last_seen] as [number, number]), mergeGapMs).map(([f, t]) => {
+  const visits = mergeIntervals(own.map((o) => [o.row.first_seen, o.row.last_seen]), mergeGapMs).map(([f, t]) => {
     const from = Math.floor(f / 1000);
     const to = Math.ceil(t / 1000);
     return {
@@ -176,7 +185,7 @@ export function matchContacts(db: Database, published: readonly PublishedAddress
   });
   return {
     windows,
-    overlapping: aggregate(others.map((o) => [overlapMs(o, union), o[3]] as const)),
+    overlapping: aggregate(others, union),
     visits,
     addresses: { published: new Set(published.map((p) => p.address)).size, matched: matchedAddresses.size },
     days: { searched: searched.map(isoDate), withoutSalt: [...withoutSalt].sort((a, b) => a - b).map(isoDate) },
@@ -189,61 +198,71 @@ export function authorityReportCommand(venueId: number | undefined, from: number
   return `waymark authority report --venue ${venueId ?? '<VENUE_ID>'} --from ${from} --to ${to}`;
 }
 
-/** Sessions of the given kinds (not the matched ones) overlapping any of the windows, each once. */
-function overlappingSessions(db: Database, windows: readonly SessionRow[], ownIds: ReadonlySet<number>, kindsJson: string): OtherRow[] {
-  if (windows.length === 0) return [];
+/**
+ * The sessions of the given kinds (not the matched ones) that overlap any of the disjoint
+ * intervals, each once: per interval, those that opened at most LONG_SESSION_MS before it
+ * (index sessions_first_seen), then the longer ones (index sessions_duration).
+ */
+function overlappingSessions(db: Database, intervals: readonly (readonly [number, number])[], ownIds: ReadonlySet<number>, kindsJson: string): OtherRow[] {
+  if (intervals.length === 0) return [];
   const near = db.prepare(`SELECT id, first_seen, last_seen, rssi_mean FROM sessions
     WHERE first_seen >= ? AND first_seen <= ? AND last_seen >= ? AND kind IN (SELECT value FROM json_each(?))`).raw();
   const out = new Map<number, OtherRow>();
-  for (const w of windows) {
-    for (const r of near.all(w.first_seen - LONG_SESSION_MS, w.last_seen, w.first_seen, kindsJson) as OtherRow[]) {
-      if (!ownIds.has(r[0])) out.set(r[0], r);
-    }
+  for (const [f, t] of intervals) {
+    for (const r of near.all(f - LONG_SESSION_MS, t, f, kindsJson) as OtherRow[]) if (!ownIds.has(r[0])) out.set(r[0], r);
   }
-  // sessions longer than LONG_SESSION_MS may have opened before the range above
-  const minFrom = Math.min(...windows.map((w) => w.first_seen));
-  const maxTo = Math.max(...windows.map((w) => w.last_seen));
   const long = db.prepare(`SELECT id, first_seen, last_seen, rssi_mean FROM sessions
-    WHERE last_seen >= ? AND first_seen <= ? AND last_seen - first_seen > ? AND kind IN (SELECT value FROM json_each(?))`).raw();
-  for (const r of long.all(minFrom, maxTo, LONG_SESSION_MS, kindsJson) as OtherRow[]) {
-    if (ownIds.has(r[0]) || out.has(r[0])) continue;
-    if (windows.some((w) => r[1] <= w.last_seen && r[2] >= w.first_seen)) out.set(r[0], r);
+    WHERE last_seen - first_seen > ? AND last_seen >= ? AND first_seen <= ? AND kind IN (SELECT value FROM json_each(?))`).raw();
+  for (const r of long.all(LONG_SESSION_MS, intervals[0]![0], intervals[intervals.length - 1]![1], kindsJson) as OtherRow[]) {
+    if (!ownIds.has(r[0]) && !out.has(r[0]) && intervals.some(([f, t]) => r[1] <= t && r[2] >= f)) out.set(r[0], r);
   }
   return [...out.values()];
 }
 
-/** How long [first, last] of a session overlaps the (disjoint) intervals, ms; -1 when it touches none. */
-function overlapMs(o: OtherRow, intervals: readonly (readonly [number, number])[]): number {
-  let total = -1;
-  for (const [f, t] of intervals) {
-    if (o[1] > t || o[2] < f) continue;
-    total = Math.max(total, 0) + Math.min(o[2], t) - Math.max(o[1], f);
+/** The aggregates of the sessions that overlap the (disjoint, sorted) intervals. */
+function aggregate(sessions: readonly OtherRow[], intervals: readonly (readonly [number, number])[]): OverlapAggregate {
+  const seconds: number[] = [];
+  const rssi: number[] = [];
+  if (intervals.length === 0) sessions = [];
+  const lo = intervals[0]?.[0] ?? 0;
+  const hi = intervals[intervals.length - 1]?.[1] ?? 0;
+  for (const o of sessions) {
+    if (o[1] > hi || o[2] < lo) continue;
+    let ms = -1;
+    for (const [f, t] of intervals) {
+      if (o[1] > t || o[2] < f) continue;
+      ms = Math.max(ms, 0) + Math.min(o[2], t) - Math.max(o[1], f);
+    }
+    if (ms < 0) continue;
+    seconds.push(ms / 1000);
+    rssi.push(o[3]);
   }
-  return total;
-}
-
-function aggregate(pairs: readonly (readonly [overlapMs: number, rssiMean: number])[]): OverlapAggregate {
-  const present = pairs.filter(([ms]) => ms >= 0);
-  const seconds = present.map(([ms]) => ms / 1000);
-  const rssi = present.map(([, r]) => r);
   const s = summarize(seconds);
+  let total = 0;
+  let at10 = 0;
+  let at15 = 0;
+  for (const x of seconds) {
+    total += x;
+    if (x >= 600) at10++;
+    if (x >= 900) at15++;
+  }
   return {
-    sessions: present.length,
-    overlapS: { total: round1(seconds.reduce((a, b) => a + b, 0)), ...(s ?? { min: null, median: null, max: null }) },
-    sessionsAtLeast: { '10min': seconds.filter((x) => x >= 600).length, '15min': seconds.filter((x) => x >= 900).length },
+    sessions: seconds.length,
+    overlapS: { total: round1(total), ...(s ?? { min: null, median: null, max: null }) },
+    sessionsAtLeast: { '10min': at10, '15min': at15 },
     rssiMean: summarize(rssi),
   };
 }
 
 function summarize(values: number[]): Summary | null {
   if (values.length === 0) return null;
-  const v = [...values].sort((a, b) => a - b);
+  const v = Float64Array.from(values).sort();
   const mid = v.length >> 1;
   const median = v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
   return { min: round1(v[0]!), median: round1(median), max: round1(v[v.length - 1]!) };
 }
 
-function mergeIntervals(intervals: [number, number][], gapMs: number): [number, number][] {
+function mergeIntervals(intervals: (readonly [number, number])[], gapMs: number): [number, number][] {
   const sorted = [...intervals].sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];
   for (const [f, t] of sorted) {
@@ -251,12 +270,6 @@ function mergeIntervals(intervals: [number, number][], gapMs: number): [number, 
     if (last && f - last[1] <= gapMs) last[1] = Math.max(last[1], t);
     else out.push([f, t]);
   }
-  return out;
-}
-
-function range(a: number, b: number): number[] {
-  const out: number[] = [];
-  for (let d = a; d <= b; d++) out.push(d);
   return out;
 }
 

@@ -63,6 +63,7 @@ export function kioskPage(opts: { venueName: string }): string {
     <div class="big" id="occupancy" data-testid="occupancy">–</div>
     <div class="row"><span>Peak</span><span id="peak">–</span></div>
     <div class="row"><span>Devices nearby</span><span id="open">–</span></div>
+    <div class="row"><span>Visitors today</span><span id="visitors-today" data-testid="visitors-today">–</span></div>
   </section>
   <section class="card" aria-labelledby="health-label">
     <div class="label" id="health-label">Kiosk health</div>
@@ -109,6 +110,7 @@ async function refresh() {
     set('occupancy', String(occ.now));
     set('peak', String(occ.peak));
     set('open', String(occ.openSessions));
+    set('visitors-today', occ.visits ? String(occ.visits.visitorsToday) : '–');
     // 'noble/hci-socket(virtual hci0)' -> 'virtual hci0'; the full name is in the tooltip
     const full = String(status.radio.adapter);
     const open = full.lastIndexOf('(');

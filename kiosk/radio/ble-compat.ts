@@ -1,13 +1,15 @@
 /**
  * The one module that reaches into @abandonware/noble's (1.9.2-26) and @abandonware/bleno's
  * (0.6.2) private internals: their hci-socket bindings, the maps noble never prunes, the
- * device-poll loop neither lets anyone stop, and the warnings noble prints on its own.
+ * device-poll loop neither lets anyone stop, the warnings noble prints on its own, and the
+ * advertising reports the scanner reads itself instead of noble.
  * Opening either library first checks that the installed version is the one this was written against.
  */
 import { createRequire } from 'node:module';
 import type { EventEmitter } from 'node:events';
 import { WaymarkError } from '../../core/errors.js';
 import type { HciSocketLike } from './hci/socket.js';
+import type { GuardedHciSocket } from './hci/guard.js';
 
 /** The exact versions whose internals this module knows; package.json pins the same. */
 export const SUPPORTED_VERSIONS = { noble: '1.9.2-26', bleno: '0.6.2' } as const;
@@ -148,6 +150,24 @@ export function nobleHciSocket(noble: NobleInstance): HciSocketLike {
     throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', 'noble is not using its hci-socket bindings (NOBLE_WEBSOCKET or NOBLE_DISTRIBUTED set?)');
   }
   return bindings._hci._socket;
+}
+
+/**
+ * Takes the LE (Extended) Advertising Report events away from noble: from now on they go
+ * from noble's guarded socket straight to `sink`. noble's Hci never formats or parses them,
+ * its gap emits no `discover`, its per-address maps stay empty; commands and their
+ * completions (scanning on and off), connection and disconnection events and ACL data (the
+ * GATT tap's links) still reach noble as before. Returns the undo. Throws
+ * WAYMARK_ERR_RADIO_UNAVAILABLE when noble's socket is not behind the packet guard.
+ */
+export function divertNobleAdvertisingReports(noble: NobleInstance, sink: (event: Uint8Array) => void): () => void {
+  const socket = nobleHciSocket(noble) as HciSocketLike & Partial<Pick<GuardedHciSocket, 'divertAdvertisingReports'>>;
+  const divert = socket.divertAdvertisingReports;
+  if (typeof divert !== 'function') {
+    throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', "noble's HCI socket is not behind the packet guard: its advertising reports cannot be read directly");
+  }
+  divert.call(socket, sink);
+  return () => divert.call(socket, null);
 }
 
 /** Entries in each per-address map noble keeps (for leak checks). */

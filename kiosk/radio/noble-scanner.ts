@@ -1,11 +1,16 @@
 /**
  * The Scanner port on @abandonware/noble over an HCI socket: the kernel's (guarded), or a
- * virtual controller's. noble is loaded lazily, one instance per scanner, and its
- * per-address maps are pruned after every report so rotating addresses cannot grow memory.
+ * virtual controller's. noble is loaded lazily, one instance per scanner, and owns the
+ * adapter: power, scanning on and off, connections. The advertising reports themselves take
+ * the hot path: the guarded socket hands their events to hci/parser.ts, never to noble
+ * (ble-compat.ts `divertNobleAdvertisingReports`), so noble's per-packet formatting is skipped
+ * and its per-address maps stay empty. On the 'noble' path (for comparison) noble parses them
+ * and its maps are pruned after every report so rotating addresses cannot grow memory.
  * noble's warnings about the kiosk's own GATT links on the shared adapter are only counted.
  */
 import { addressKindOf } from '../../core/address.js';
 import { openNoble } from './noble-instance.js';
+import { readAdvertisingReports } from './hci/parser.js';
 import { socketChoiceName, type HciSocketChoice } from './hci/socket.js';
 import { WaymarkError } from '../../core/errors.js';
 import { TypedEmitter } from '../../core/events.js';
@@ -20,6 +25,7 @@ import type {
 } from '../../core/ports.js';
 import { type GuardedHciSocket, type HciGuardCounters } from './hci/guard.js';
 import {
+  divertNobleAdvertisingReports,
   forgetNoblePeripheral,
   nobleRetainedEntries,
   type DevicePoll,
@@ -46,7 +52,15 @@ export interface NobleScannerOptions {
    * process.emitWarning (one line on stderr, no stack).
    */
   logger?: Logger;
+  /**
+   * Who parses the advertising reports: 'direct' (default) the scanner, from the guarded
+   * socket, without noble; 'noble' noble's own parser and `discover` events (slower; kept
+   * to compare against).
+   */
+  reportPath?: ReportPath;
 }
+
+export type ReportPath = 'direct' | 'noble';
 
 export interface NobleScannerStats extends ScannerStats {
   /**
@@ -56,6 +70,11 @@ export interface NobleScannerStats extends ScannerStats {
   foreignEvents: number;
   /** Other noble warnings (logged). */
   warnings: number;
+  /**
+   * `pruned`: reports whose address did not stay in noble's per-address maps: on the
+   * 'noble' path forgotten after the discovery, on the 'direct' path never given to noble.
+   */
+  pruned: number;
 }
 
 export interface NobleScanner extends Scanner {
@@ -129,6 +148,10 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
   #pruned = 0;
   #foreignEvents = 0;
   #warnings = 0;
+  readonly reportPath: ReportPath;
+  /** start() was called: reports are passed on from then (noble's own gate is its first startScanning). */
+  #started = false;
+  #undivert: (() => void) | null = null;
 
   constructor(opts: NobleScannerOptions) {
     super();
@@ -150,15 +173,18 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     const devId = opened.devId;
     this.name = kind === 'native' ? `noble/hci-socket(hci${devId})` : `noble/hci-socket(${socketChoiceName(kind)} hci${devId})`;
 
+    this.reportPath = opts.reportPath ?? 'direct';
     noble.on('stateChange', this.#onStateChange);
     noble.on('scanStart', this.#onScanStart);
     noble.on('scanStop', this.#onScanStop);
-    noble.on('discover', this.#onDiscover);
+    if (this.reportPath === 'direct') this.#undivert = divertNobleAdvertisingReports(noble, this.#onAdvertisingEvent);
+    else noble.on('discover', this.#onDiscover);
   }
 
   async start(): Promise<void> {
     if (this.#closed) throw new WaymarkError('WAYMARK_ERR_RADIO_UNAVAILABLE', `${this.name} is closed`);
     this.#wantScanning = true;
+    this.#started = true;
     await this.#whenPoweredOn();
     if (this.#scanning) return;
     await new Promise<void>((resolve, reject) => {
@@ -225,6 +251,8 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
     this.noble.off('scanStart', this.#onScanStart);
     this.noble.off('scanStop', this.#onScanStop);
     this.noble.off('discover', this.#onDiscover);
+    this.#undivert?.();
+    this.#undivert = null;
     this.#removeProcessListeners();
     this.#socket.stop();
     (this.#socket.inner as { close?: () => void }).close?.();
@@ -251,6 +279,18 @@ class NobleHciScanner extends TypedEmitter<ScannerEvents> implements NobleScanne
   #onScanStop = (): void => {
     this.#scanning = false;
     if (this.#wantScanning && !this.#closed) this.#scheduleRestart();
+  };
+
+  /** The hot path: one advertising report event from the guarded socket, noble bypassed. */
+  #onAdvertisingEvent = (event: Uint8Array): void => {
+    if (!this.#started || this.#closed) return;
+    readAdvertisingReports(event, this.#clock.now(), this.#emitReport);
+  };
+
+  #emitReport = (report: AdvertisingReport): void => {
+    this.#reports++;
+    this.#pruned++;
+    this.emit('report', report);
   };
 
   #onDiscover = (p: NoblePeripheral): void => {

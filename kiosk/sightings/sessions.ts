@@ -1,11 +1,21 @@
 /**
  * Dwell sessions: one per address from first report until the address has not been
  * heard for the gap timeout. A rotated address is a new address, so it starts a new
- * session. Each session keeps its low-pass-filtered RSSI and running statistics of it.
+ * session. Each session keeps its low-pass-filtered RSSI and running statistics of it, and
+ * what the visit linker (visits.ts) compares across a rotation: the advertising interval
+ * and shapes, in memory only.
  */
 import type { AddressKind } from '../../core/ports.js';
 import type { RssiFilter, RssiFilterState } from './rssi-filter.js';
 import type { AddressHasher } from './address-hash.js';
+import type { Visit } from './visits.js';
+
+/** Reports closer together than this (an advert and its scan response) do not measure the advertising interval, ms. */
+export const MIN_ADV_SPACING_MS = 20;
+/** Time constant of the slow RSSI average the trend is measured against, ms. */
+const TREND_TAU_MS = 12_000;
+/** The step a report with no time gap to the previous one is given, ms (as rssi-filter.ts). */
+const MIN_STEP_MS = 100;
 
 export interface OpenSession {
   id: number;
@@ -20,8 +30,28 @@ export interface OpenSession {
   rssiMin: number;
   rssiMax: number;
   rssiSum: number;
+  /** Raw RSSI averaged slowly (time constant TREND_TAU_MS): `filter.value - slowRssi` is the RSSI's trend, dB. */
+  slowRssi: number;
   /** Changed since the store last saw it. */
   dirty: boolean;
+  /** Closed by the tracker (the object outlives that while the visit linker may still need it). */
+  ended: boolean;
+  /** Shortest spacing of two reports at least MIN_ADV_SPACING_MS apart, ms: about the advertising interval (Infinity until two). */
+  intervalMs: number;
+  /** Advertising shapes (advertising-shape.ts) of the first reports, a few at most. */
+  shapes: number[];
+  /** The visit this session belongs to; null until the visit linker decided (or with no linker). */
+  visit: Visit | null;
+  /** The session the linker made continue this one's visit (this one's address went silent), if any. */
+  successor: OpenSession | null;
+}
+
+/** What the tracker tells the visit linker; all synchronous, on the report path or the sweep. */
+export interface SessionObserver {
+  opened(s: OpenSession): void;
+  /** A session the linker gave a successor was heard again: the link was wrong. */
+  resumed(s: OpenSession): void;
+  closed(s: OpenSession): void;
 }
 
 /** What the store keeps of a session: no raw address. */
@@ -47,6 +77,8 @@ export interface SessionTrackerOptions {
   hasher: AddressHasher;
   /** First id to hand out (the store's next id). */
   firstId?: number;
+  /** Told of every session opened, resumed after a link, and closed (the visit linker). */
+  observer?: SessionObserver;
 }
 
 export class SessionTracker {
@@ -54,8 +86,11 @@ export class SessionTracker {
   readonly #filter: RssiFilter;
   readonly #gapMs: number;
   readonly #hasher: AddressHasher;
+  readonly #observer: SessionObserver | null;
   #nextId: number;
   #closedCount = 0;
+  /** The session the last `observe` extended or opened. */
+  #current: OpenSession | null = null;
 
   constructor(opts: SessionTrackerOptions) {
     if (!(opts.gapMs > 0)) throw new RangeError(`gapMs must be > 0, got ${opts.gapMs}`);
@@ -63,6 +98,7 @@ export class SessionTracker {
     this.#gapMs = opts.gapMs;
     this.#hasher = opts.hasher;
     this.#nextId = opts.firstId ?? 1;
+    this.#observer = opts.observer ?? null;
   }
 
   /**
@@ -72,19 +108,23 @@ export class SessionTracker {
   observe(address: string, kind: AddressKind, rssi: number, time: number): SessionRecord | undefined {
     const s = this.#open.get(address);
     if (s !== undefined) {
-      if (time - s.lastSeen <= this.#gapMs) {
+      const dt = time - s.lastSeen;
+      if (dt <= this.#gapMs) {
         const v = this.#filter.update(s.filter, rssi, time);
         if (v < s.rssiMin) s.rssiMin = v;
         if (v > s.rssiMax) s.rssiMax = v;
         s.rssiSum += v;
+        s.slowRssi += (1 - Math.exp(-(dt > 0 ? dt : MIN_STEP_MS) / TREND_TAU_MS)) * (rssi - s.slowRssi);
         s.samples++;
+        if (dt >= MIN_ADV_SPACING_MS && dt < s.intervalMs) s.intervalMs = dt;
         if (time > s.lastSeen) s.lastSeen = time;
         s.dirty = true;
+        this.#current = s;
+        if (s.successor !== null) this.#observer?.resumed(s);
         return undefined;
       }
       this.#open.delete(address);
-      const closed = toRecord(s, true);
-      this.#closedCount++;
+      const closed = this.#end(s);
       this.#start(address, kind, rssi, time);
       return closed;
     }
@@ -92,8 +132,15 @@ export class SessionTracker {
     return undefined;
   }
 
+  #end(s: OpenSession): SessionRecord {
+    s.ended = true;
+    this.#closedCount++;
+    this.#observer?.closed(s);
+    return toRecord(s, true);
+  }
+
   #start(address: string, kind: AddressKind, rssi: number, time: number): void {
-    this.#open.set(address, {
+    const s: OpenSession = {
       id: this.#nextId++,
       address,
       addressHash: this.#hasher.hash(address, time),
@@ -105,8 +152,17 @@ export class SessionTracker {
       rssiMin: rssi,
       rssiMax: rssi,
       rssiSum: rssi,
+      slowRssi: rssi,
       dirty: true,
-    });
+      ended: false,
+      intervalMs: Infinity,
+      shapes: [],
+      visit: null,
+      successor: null,
+    };
+    this.#open.set(address, s);
+    this.#current = s;
+    this.#observer?.opened(s);
   }
 
   /** Close every session not heard for more than the gap before `now`. */
@@ -115,19 +171,27 @@ export class SessionTracker {
     for (const [address, s] of this.#open) {
       if (now - s.lastSeen > this.#gapMs) {
         this.#open.delete(address);
-        closed.push(toRecord(s, true));
+        closed.push(this.#end(s));
       }
     }
-    this.#closedCount += closed.length;
     return closed;
   }
 
   /** Close everything (shutdown). */
   closeAll(): SessionRecord[] {
-    const closed = [...this.#open.values()].map((s) => toRecord(s, true));
-    this.#closedCount += closed.length;
+    const open = [...this.#open.values()];
     this.#open.clear();
-    return closed;
+    return open.map((s) => this.#end(s));
+  }
+
+  /** The open sessions, for the visit linker's sweep (do not change the map). */
+  openSessions(): IterableIterator<OpenSession> {
+    return this.#open.values();
+  }
+
+  /** The session the last `observe` extended or opened. */
+  get current(): OpenSession | null {
+    return this.#current;
   }
 
   /** Snapshots of open sessions changed since the last call, for durable storage. */

@@ -102,4 +102,25 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX batch_records_seq ON batch_records(seq);
   CREATE INDEX batch_records_time ON batch_records(record_time) WHERE leaf IS NOT NULL;
   ` },
+  { id: '004-visits', sql: `
+  -- A device's sessions joined across its address rotations (kiosk/sightings/visits.ts). No address
+  -- hash and no session id: the rows link no two addresses; times are coarsened to the minute.
+  CREATE TABLE visits (
+    id INTEGER PRIMARY KEY,
+    first_seen INTEGER NOT NULL,      -- ms since epoch, rounded down to the minute
+    last_seen INTEGER NOT NULL,       -- ms since epoch, rounded up to the minute
+    dwell_s INTEGER NOT NULL,         -- first to last report, whole seconds
+    addresses INTEGER NOT NULL,       -- addresses the device used during the visit
+    class TEXT NOT NULL               -- visitor | passer-by | fixed
+  );
+  CREATE INDEX visits_first_seen ON visits(first_seen);
+  CREATE INDEX visits_last_seen ON visits(last_seen);
+  ALTER TABLE occupancy ADD COLUMN visits INTEGER;  -- visitors' devices inside, each once (NULL with visits off)
+  ` },
+  { id: '005-contacts-indexes', sql: `
+  -- contact matching (kiosk/contacts/match.ts): a published address's sessions by hash, and the
+  -- few sessions longer than a rotation period, which may overlap a window from far before it
+  CREATE INDEX sessions_address_hash ON sessions(address_hash);
+  CREATE INDEX sessions_duration ON sessions(last_seen - first_seen);
+  ` },
 ];

@@ -4,13 +4,16 @@
  * that state but with an empty pool. Meanwhile batches keep closing and the sender keeps
  * backing off; afterwards the lost commit is broadcast again and every batch lands once.
  * Simulated time is counted in the sender's own failed rounds (ten minutes each), so the
- * outage lasts hours whatever the machine's speed.
+ * outage lasts hours whatever the machine's speed. And the backoff holds while batches keep
+ * closing and waking the sender (its timer is the test's), yet a wake is immediate when healthy.
  */
 import t from 'tap';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { pino } from 'pino';
 import { assertOnChainOnce, openOutbox, startTestChain, until } from './outbox-fixture.js';
 import { backoffMs } from '../../kiosk/batcher/fees.js';
+import type { SenderTimer } from '../../kiosk/batcher/sender.js';
 import type { WaymarkError } from '../../core/errors.js';
 
 const MINUTE = 60_000;
@@ -71,4 +74,87 @@ t.test('node down for hours with a commit in its pool: backoff, batches queue, t
   t.ok(outbox.store.get(seqs.at(-1)!)!.confirmedAt! >= outageStart + 3 * 60 * MINUTE, 'confirmed hours later on the kiosk clock');
   await assertOnChainOnce(t, chain, outbox, chain.kiosk);
   t.equal(await chain.provider.getTransactionCount(chain.kiosk), seqs.length, 'one transaction per batch');
+});
+
+/** Timers that fire only when the test moves time on. */
+class TestTimer implements SenderTimer {
+  now = 0;
+  readonly #due = new Map<number, { at: number; fn: () => void }>();
+  #id = 0;
+
+  setTimeout(fn: () => void, ms: number): number {
+    this.#due.set(++this.#id, { at: this.now + ms, fn });
+    return this.#id;
+  }
+
+  clearTimeout(id: unknown): void {
+    this.#due.delete(id as number);
+  }
+
+  /** How many timers are set (the sender has one while it waits between rounds). */
+  get pending(): number {
+    return this.#due.size;
+  }
+
+  advance(ms: number): void {
+    this.now += ms;
+    for (const [id, timer] of [...this.#due]) {
+      if (timer.at > this.now) continue;
+      this.#due.delete(id);
+      timer.fn();
+    }
+  }
+}
+
+/** A loopback port nothing listens on: connections are refused, as by a node that is down. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+t.test('batches closing every second during an outage wake the sender, but it retries on its backoff', async (t) => {
+  const timer = new TestTimer();
+  const backoff = { backoffMinMs: 500, backoffMaxMs: 32_000 };
+  const outbox = openOutbox(t, t.testdir({}), chain, chain.kioskKey, { rpcUrl: `http://127.0.0.1:${await closedPort()}`, timer, wallNow: () => timer.now, ...backoff });
+  const failedAt: number[] = [];
+  const codes = new Set<string>();
+  outbox.sender.on('failed', (e) => {
+    codes.add(e.code);
+    failedAt.push(timer.now);
+  });
+  outbox.addBatch(1);
+  outbox.sender.start();
+  const asleep = () => until(() => timer.pending === 1, 'the sender waiting');
+  await asleep();
+  // five minutes: each second the batcher closes a batch and wakes the sender (Anchoring.tick)
+  for (let s = 1; s <= 300; s++) {
+    timer.advance(1000);
+    await asleep();
+    outbox.addBatch(1);
+    outbox.sender.wake();
+    await asleep();
+  }
+  // a retry comes on the first second past each backoff: 0, 1, 2, 4, 8, 16, 32, 64, 96, ... s
+  const expected = [0];
+  for (let i = 1; expected.at(-1)! + 1000 * Math.ceil(backoffMs(i, backoff.backoffMinMs, backoff.backoffMaxMs) / 1000) <= 300_000; i++) {
+    expected.push(expected.at(-1)! + 1000 * Math.ceil(backoffMs(i, backoff.backoffMinMs, backoff.backoffMaxMs) / 1000));
+  }
+  t.same(failedAt, expected, `${expected.length} retries in five minutes, not one per batch`);
+  t.same([...codes], ['WAYMARK_ERR_CHAIN_UNAVAILABLE'], 'the node is down');
+  t.same(outbox.store.counts().pending, 301, 'the batches wait');
+});
+
+t.test('healthy: a wake starts the next round at once, without waiting out the poll', async (t) => {
+  const timer = new TestTimer();
+  const outbox = openOutbox(t, t.testdir({}), chain, await chain.authorizeKiosk(4), { timer, pollMs: 60_000 });
+  outbox.sender.start();
+  await until(() => timer.pending === 1, 'the idle sender waiting');
+  const seq = outbox.addBatch(1);
+  outbox.sender.wake();
+  await until(() => outbox.store.txs(seq).length === 1, 'the commit sent');
+  t.equal(timer.now, 0, 'the test\'s clock never moved');
 });

@@ -1,7 +1,9 @@
 /**
  * A guard between any HCI socket (the kernel's or a virtual one) and noble/bleno: it
  * checks every incoming packet's lengths, AD structures and RSSI, and counts and drops
- * the bad ones, because noble's parser throws (or silently misreads) on them.
+ * the bad ones, because noble's parser throws (or silently misreads) on them. The scanner
+ * may divert the advertising report events that pass to its own parser (the hot path),
+ * so that noble sees every other packet but those.
  */
 import { adStructuresProblem } from '../../../core/address.js';
 import { EventEmitter } from 'node:events';
@@ -228,12 +230,23 @@ function hex(n: number, width = 2): string {
   return `0x${n.toString(16).padStart(width, '0')}`;
 }
 
+/** Whether a packet is an LE Advertising Report or LE Extended Advertising Report event. */
+export function isAdvertisingReportEvent(p: Uint8Array): boolean {
+  return p[0] === HciPacketType.EVENT && p[1] === HciEventCode.LE_META &&
+    (p[3] === LeSubeventCode.ADVERTISING_REPORT || p[3] === LeSubeventCode.EXTENDED_ADVERTISING_REPORT);
+}
+
 /** A guarded socket: the wrapped socket's API, with `data` screened first. */
 export interface GuardedHciSocket extends HciSocketLike {
   readonly inner: HciSocketLike;
   readonly guard: HciPacketScreen;
   /** The device id the last bindRaw/bindUser returned. */
   readonly boundDevId: number | null;
+  /**
+   * From now on, advertising report events that pass the guard go to `sink` instead of the
+   * socket's `data` listeners (noble); null gives them back. Every other packet is unchanged.
+   */
+  divertAdvertisingReports(sink: ((event: Uint8Array) => void) | null): void;
 }
 
 export type GuardedHciSocketClass = (new () => GuardedHciSocket) & { readonly base: HciSocketClass };
@@ -249,15 +262,22 @@ export function guardHciSocket(Base: HciSocketClass): GuardedHciSocketClass {
     readonly inner: HciSocketLike;
     readonly guard = new HciPacketScreen();
     boundDevId: number | null = null;
+    #reportSink: ((event: Uint8Array) => void) | null = null;
 
     constructor() {
       super();
       this.inner = new Base();
       this.inner.on('data', (packet: Buffer) => {
         const ok = this.guard.screen(packet);
-        if (ok) this.emit('data', ok);
+        if (ok === null) return;
+        if (this.#reportSink !== null && isAdvertisingReportEvent(ok)) this.#reportSink(ok);
+        else this.emit('data', ok);
       });
       this.inner.on('error', (err: Error) => this.emit('error', err));
+    }
+
+    divertAdvertisingReports(sink: ((event: Uint8Array) => void) | null): void {
+      this.#reportSink = sink;
     }
 
     bindRaw(...args: [number?]): number {

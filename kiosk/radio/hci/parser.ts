@@ -1,8 +1,12 @@
 /**
  * The parser of LE Advertising Report events (legacy 0x02 and extended 0x0D), as the kiosk
  * reads them from a capture or the controller: never throws on damaged input.
+ * `decodeAdvertisingReports` gives every field of the event; `readAdvertisingReports` is the
+ * scanner's hot path, straight to the kiosk's AdvertisingReports with the fields noble's
+ * parser would have given, and nothing else.
  */
 import { formatAddress } from '../../../core/address.js';
+import type { AddressKind, AdvertisingReport as KioskReport } from '../../../core/ports.js';
 import { AdvEventType, HciEventCode, HciPacketType } from './packet.js';
 
 const HCI_EVENT_LE_META = HciEventCode.LE_META;
@@ -141,4 +145,154 @@ export function decodeAdvertisingReports(eventBytes: Uint8Array): AdvertisingRep
     }
   }
   return result;
+}
+
+// ---- the hot path -------------------------------------------------------------------
+
+const HEX: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+/** Char codes of the hex digits, for building an address string in one piece. */
+const HEX_CODE: readonly number[] = Array.from({ length: 16 }, (_, i) => i.toString(16).charCodeAt(0));
+const COLON = 0x3a;
+/** A random address's kind by its two top bits (Core spec Vol 6 Part B 1.3). */
+const RANDOM_KIND: readonly AddressKind[] = ['non-resolvable', 'resolvable', 'reserved', 'static'];
+const utf8 = new TextDecoder();
+
+/**
+ * Reads each report of an LE Advertising Report (0x02) or LE Extended Advertising Report
+ * (0x0D) event, as an H4 frame or the bare event, into an AdvertisingReport heard at `time`
+ * and hands it to `onReport`. The report has what noble's parser would have made of it:
+ * lower-case address, address type and kind, RSSI, connectable (ADV_IND and ADV_DIRECT_IND,
+ * or an extended PDU's connectable bit), service data (16-, 32- and 128-bit UUIDs as noble
+ * writes them), manufacturer data, local name and TX power level (the AD field, else an
+ * extended report's TX power when the controller gave one). Its bytes are copies, so no HCI
+ * buffer stays referenced. Returns how many reports could not be read
+ * (lengths past the end of the event, malformed AD structures), or -1 for any other event.
+ * Never throws on damaged input.
+ */
+export function readAdvertisingReports(event: Uint8Array, time: number, onReport: (report: KioskReport) => void): number {
+  const b = event;
+  const off = b.length > 0 && b[0] === HciPacketType.EVENT ? 1 : 0;
+  if (b.length - off < 3 || b[off] !== HCI_EVENT_LE_META) return -1;
+  const subevent = b[off + 2];
+  if (subevent !== LE_ADVERTISING_REPORT && subevent !== LE_EXTENDED_ADVERTISING_REPORT) return -1;
+  const end = Math.min(b.length, off + 2 + b[off + 1]!);
+  if (end < off + 4) return 1;
+  const count = b[off + 3]!;
+  let at = off + 4;
+  let bad = 0;
+  for (let i = 0; i < count; i++) {
+    let addressType: number;
+    let addressAt: number;
+    let dataAt: number;
+    let dataEnd: number;
+    let rssi: number;
+    let txPower = 127;
+    let connectable: boolean;
+    if (subevent === LE_ADVERTISING_REPORT) {
+      if (end - at < 10) return bad + count - i;
+      const dataLength = b[at + 8]!;
+      if (dataLength > 31 || end - at < 10 + dataLength) return bad + count - i;
+      const eventType = b[at]!;
+      connectable = eventType === AdvEventType.ADV_IND || eventType === AdvEventType.ADV_DIRECT_IND;
+      addressType = b[at + 1]!;
+      addressAt = at + 2;
+      dataAt = at + 9;
+      dataEnd = dataAt + dataLength;
+      rssi = int8(b[dataEnd]!);
+      at = dataEnd + 1;
+    } else {
+      if (end - at < 24) return bad + count - i;
+      const dataLength = b[at + 23]!;
+      if (end - at < 24 + dataLength) return bad + count - i;
+      connectable = (b[at]! & 0x01) !== 0;
+      addressType = b[at + 2]!;
+      addressAt = at + 3;
+      txPower = int8(b[at + 12]!);
+      rssi = int8(b[at + 13]!);
+      dataAt = at + 24;
+      dataEnd = dataAt + dataLength;
+      at = dataEnd;
+    }
+    const report = reportOf(b, addressType, addressAt, dataAt, dataEnd, rssi, txPower, connectable, time);
+    if (report === null) bad++;
+    else onReport(report);
+  }
+  return bad;
+}
+
+function reportOf(
+  b: Uint8Array, addressType: number, addressAt: number, start: number, end: number,
+  rssi: number, txPower: number, connectable: boolean, time: number,
+): KioskReport | null {
+  const msb = b[addressAt + 5]!;
+  const random = addressType === 1 || addressType === 3;
+  const report: KioskReport = {
+    address: addressText(b, addressAt),
+    addressType: random ? 'random' : 'public',
+    addressKind: random ? RANDOM_KIND[msb >> 6]! : 'public',
+    rssi,
+    time,
+    connectable,
+    serviceData: [],
+  };
+  let i = start;
+  while (i < end) {
+    const len = b[i]!;
+    if (len === 0) {
+      // only zero padding may follow a zero length
+      for (let j = i + 1; j < end; j++) if (b[j] !== 0) return null;
+      break;
+    }
+    const valueEnd = i + 1 + len;
+    if (valueEnd > end) return null;
+    const v = i + 2;
+    switch (b[i + 1]) {
+      case 0x16: // Service Data, 16-bit UUID
+        if (valueEnd - v >= 2) report.serviceData.push({ uuid: HEX[b[v + 1]!]! + HEX[b[v]!], data: copyOf(b, v + 2, valueEnd) });
+        break;
+      case 0x20: // 32-bit UUID
+        if (valueEnd - v >= 4) report.serviceData.push({ uuid: uuidHex(b, v, 4), data: copyOf(b, v + 4, valueEnd) });
+        break;
+      case 0x21: // 128-bit UUID
+        if (valueEnd - v >= 16) report.serviceData.push({ uuid: uuidHex(b, v, 16), data: copyOf(b, v + 16, valueEnd) });
+        break;
+      case 0xff: // Manufacturer Specific Data
+        report.manufacturerData = copyOf(b, v, valueEnd);
+        break;
+      case 0x08: // Shortened Local Name
+      case 0x09: // Complete Local Name
+        report.localName = utf8.decode(b.subarray(v, valueEnd));
+        break;
+      case 0x0a: // TX Power Level
+        if (valueEnd > v) report.txPowerLevel = int8(b[v]!);
+        break;
+    }
+    i = valueEnd;
+  }
+  if (txPower !== 127 && report.txPowerLevel === undefined) report.txPowerLevel = txPower;
+  return report;
+}
+
+/** `aa:bb:cc:dd:ee:ff` from the 6 bytes at `at`, least significant first, built as one flat string. */
+function addressText(b: Uint8Array, at: number): string {
+  const a5 = b[at + 5]!, a4 = b[at + 4]!, a3 = b[at + 3]!, a2 = b[at + 2]!, a1 = b[at + 1]!, a0 = b[at]!;
+  const h = HEX_CODE;
+  return String.fromCharCode(
+    h[a5 >> 4]!, h[a5 & 15]!, COLON, h[a4 >> 4]!, h[a4 & 15]!, COLON, h[a3 >> 4]!, h[a3 & 15]!, COLON,
+    h[a2 >> 4]!, h[a2 & 15]!, COLON, h[a1 >> 4]!, h[a1 & 15]!, COLON, h[a0 >> 4]!, h[a0 & 15]!,
+  );
+}
+
+/** A copy (small AD values: a loop beats a typed-array view), so no HCI buffer stays referenced. */
+function copyOf(b: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  for (let i = start; i < end; i++) out[i - start] = b[i]!;
+  return out;
+}
+
+/** A little-endian UUID as noble writes it: most significant byte first, lower-case hex. */
+function uuidHex(b: Uint8Array, at: number, n: number): string {
+  let s = '';
+  for (let i = at + n - 1; i >= at; i--) s += HEX[b[i]!];
+  return s;
 }

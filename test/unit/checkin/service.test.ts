@@ -30,7 +30,7 @@ t.test('a token is single-use per visitor, shared between visitors, and expires'
   t.not(fresh, token, 'the screen shows a new token');
   t.equal(service.checkinWithToken({ visitor: visitorHex(1), token: fresh }).typedData.message.seq, 2, 'the same visitor checks in again with the new token');
   t.throws(() => service.checkinWithToken({ visitor: 'nope', token: fresh }), { code: 'WAYMARK_ERR_BAD_REQUEST' });
-  t.same(service.status().checkins, { qr: 3, tap: 0, refused: 3 });
+  t.same(service.status().checkins, { qr: 3, tap: 0, nfc: 0, refused: 3 });
 });
 
 t.test('replays are refused across a restart (the guard is in the store)', async (t) => {

@@ -1,0 +1,60 @@
+/**
+ * The production kiosk's steady RSS: `waymark kiosk start` in a child process, as systemd runs
+ * it, on the simulated venue (`radio.adapter: "virtual"`: the venue's traffic as HCI bytes into
+ * a virtual controller, read by the same scanner, pipeline, store, beacon and HTTP server as on
+ * a Pi), sampled from /proc/<pid>/status once a second. Steady = the median of the samples
+ * after the first third of the run. The child runs the sources through tsx, as `bin/waymark.js`
+ * does without a build.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchFigure } from './types.js';
+
+const REPO = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function rssMbOf(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function kioskSteadyRss(quick: boolean): Promise<BenchFigure> {
+  const seconds = quick ? 30 : 90;
+  const dir = mkdtempSync(join(tmpdir(), 'waymark-bench-kiosk-'));
+  const config = join(dir, 'config.json');
+  writeFileSync(config, JSON.stringify({
+    venue: { name: 'Bench venue' }, dataDir: dir, radio: { adapter: 'virtual' }, http: { host: '127.0.0.1', port: 0 },
+  }));
+  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/waymark.ts', 'kiosk', 'start', '--config', config], {
+    cwd: REPO, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, WAYMARK_LOG_LEVEL: 'warn' },
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+  const samples: number[] = [];
+  try {
+    for (let i = 0; i < seconds && child.exitCode === null; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const rss = rssMbOf(child.pid!);
+      if (rss !== null) samples.push(rss);
+    }
+    if (child.exitCode !== null) throw new Error(`the kiosk exited with ${child.exitCode}: ${stderr.slice(-500)}`);
+  } finally {
+    child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const steady = samples.slice(Math.floor(samples.length / 3)).sort((a, b) => a - b);
+  return {
+    bench: 'sightings.kiosk_rss_mb', value: steady[Math.floor(steady.length / 2)] ?? NaN, unit: 'MB', goal: 100, better: 'lower',
+    maxMb: Math.max(...samples), firstMb: samples[0], samples: samples.length, seconds,
+    method: "median RSS of `waymark kiosk start` (radio.adapter virtual: simulated venue, beacon, HTTP) after the first third of the run, sampled every second",
+  };
+}
