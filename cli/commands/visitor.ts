@@ -19,6 +19,13 @@ import {
 } from '../../beacon/visitor/index.js';
 import { connectProvider, registryClient } from '../../contracts/client.js';
 import { isKiosk } from '../../contracts/actions/is-kiosk.js';
+import { assessStay } from '../../risk/presets.js';
+
+/** The level of a venue stay and why (Corona-Warn-App presence tracing: overlap minutes x transmission risk). */
+function riskOf(overlapS: number) {
+  const a = assessStay({ overlapS });
+  return { level: a.level, preset: a.preset, reason: a.reason };
+}
 import { batchRoot } from '../../contracts/actions/batch-root.js';
 
 export const VISITOR_WALLET_ENV = 'WAYMARK_VISITOR_WALLET';
@@ -282,14 +289,17 @@ Example:
     const matches = matchExposures(checkins, download.reports, { since: now - EXPOSURE_LOOKBACK_S });
     if (booleanFlag(values, 'json')) {
       io.stdout(JSON.stringify({
-        matches: matches.map((m) => ({ venueId: m.venueId, geohash: m.geohash, from: m.from, to: m.to, overlapS: m.overlapS, departure: m.departure })),
+        matches: matches.map((m) => ({ venueId: m.venueId, geohash: m.geohash, from: m.from, to: m.to, overlapS: m.overlapS, departure: m.departure, risk: riskOf(m.overlapS) })),
         reports: download.reports.length, checkins: checkins.length, otherCheckins: wallet.entries.length - checkins.length,
         chainId: download.chainId, fromBlock: download.fromBlock, toBlock: download.toBlock, wallet: path,
       }) + '\n');
     } else {
       io.stdout(`${download.reports.length} exposure report(s) on ${registry} (blocks ${download.fromBlock}..${download.toBlock}) against ${checkins.length} check-in(s)\n`);
       if (matches.length === 0) io.stdout('no exposure found\n');
-      for (const m of matches) io.stdout(`! ${describeMatch(m)}\n`);
+      for (const m of matches) {
+        const risk = riskOf(m.overlapS);
+        io.stdout(`! ${describeMatch(m)}\n  risk ${risk.level} (${risk.preset}): ${risk.reason}\n`);
+      }
     }
     return 0;
   },

@@ -25,7 +25,7 @@ t.test('wallet/ sources use no Node API and import only beacon/visitor, core/err
     t.notMatch(src, /from ['"]node:|require\(|\bBuffer\b|\bprocess\./, f);
     for (const i of [...src.matchAll(/from ['"]([^'"]+)['"]/g)].map((m) => m[1]!)) {
       const ok = f.startsWith('src/')
-        ? /^\.\/[a-z-]+\.js$|^\.\.\/\.\.\/beacon\/visitor\/[a-z-]+\.js$|^\.\.\/\.\.\/core\/errors\.js$/.test(i)
+        ? /^\.\/[a-z-]+\.js$|^\.\.\/\.\.\/beacon\/visitor\/[a-z-]+\.js$|^\.\.\/\.\.\/risk\/[a-z-]+\.js$|^\.\.\/\.\.\/core\/errors\.js$/.test(i)
         : false;
       t.ok(ok, `${f} imports ${i}`);
     }

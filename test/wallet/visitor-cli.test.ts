@@ -124,7 +124,8 @@ t.test('share and exposures on anvil', async (t) => {
     const hit = JSON.parse((await exposures(there)).stdout);
     t.equal(hit.reports, 1);
     t.equal(hit.matches.length, 2, 'both check-ins at venue A overlap the window');
-    t.same(Object.keys(hit.matches[0]).sort(), ['departure', 'from', 'geohash', 'overlapS', 'to', 'venueId']);
+    t.same(Object.keys(hit.matches[0]).sort(), ['departure', 'from', 'geohash', 'overlapS', 'risk', 'to', 'venueId']);
+    t.match(hit.matches[0].risk, { level: 'high', preset: 'cwa', reason: /normalized minutes/ }, 'the risk level and the reason (CWA preset)');
     t.match(hit.matches.find((m: any) => m.from === arrived), { venueId: venueA, geohash: 'u4pruydqq', from: arrived, to: arrived + 1800, overlapS: 600, departure: 'kiosk-dwell' });
 
     const miss = JSON.parse((await exposures(elsewhere)).stdout);

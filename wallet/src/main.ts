@@ -5,6 +5,7 @@
  */
 import { isWaymarkError } from '../../core/errors.js';
 import { describeMatch, type ExposureMatch } from '../../beacon/visitor/exposure.js';
+import { assessStay } from '../../risk/presets.js';
 import { SHARED_CHECKINS_FORMAT, sealShare, type SharedCheckins } from '../../beacon/visitor/share.js';
 import { WalletDb } from './db.js';
 import { Vault, type OpenedCheckin } from './vault.js';
@@ -84,6 +85,8 @@ function render(): void {
     const li = el('li', undefined, { class: 'card warn', 'data-testid': 'exposure-warning', 'data-venue': String(m.venueId), 'data-departure': m.departure });
     li.append(el('strong', `Possible exposure: venue ${m.venueId} (${m.geohash})`), el('p', describeMatch(m)));
     li.append(el('small', `overlap ${Math.max(1, Math.round(m.overlapS / 60))} min · your departure from: ${m.departure} · reported in tx ${m.report.txHash?.slice(0, 12) ?? '?'}…`));
+    const risk = assessStay({ overlapS: m.overlapS });
+    li.append(el('p', `Risk: ${risk.level} — ${risk.reason}`));
     ex.append(li);
   }
 }
