@@ -198,7 +198,11 @@ function slope(points: [number, number][]): number {
   return den === 0 ? 0 : num / den;
 }
 
-async function endToEnd(opts: { distinct: number; perAddress: number; warmup: number; reportPath?: ReportPath }) {
+/**
+ * `memory`: sample RSS and heap (each after a forced GC) every 50,000 reports after the
+ * warm-up; off for the speed runs, whose rate must not pay for the harness's GCs.
+ */
+async function endToEnd(opts: { distinct: number; perAddress: number; warmup: number; reportPath?: ReportPath; memory?: boolean }) {
   const { store, cleanup } = tempStore();
   const controller = defaultHciHub.add();
   const deviceId = defaultHciHub.devices().find((d) => defaultHciHub.get(d.devId) === controller)!.devId;
@@ -239,13 +243,13 @@ async function endToEnd(opts: { distinct: number; perAddress: number; warmup: nu
         while (received < sent) await new Promise((r) => setImmediate(r));
         pipeline.tick(clock.now());
         if (sent % 100_000 === 0) store.flush();
-        if (sent === warmupReports) {
+        if (opts.memory && sent === warmupReports) {
           store.flush();
           gc?.();
           rss0 = process.memoryUsage().rss;
           heap0 = process.memoryUsage().heapUsed;
         }
-        if (sent >= warmupReports && sent % sampleEvery === 0) {
+        if (opts.memory && sent >= warmupReports && sent % sampleEvery === 0) {
           gc?.();
           const m = process.memoryUsage();
           samples.push([sent, m.rss]);
@@ -299,7 +303,7 @@ export const group: BenchGroup = {
     figures.push(await pipelineThroughput(quick));
 
     log('sightings.e2e (HCI bytes -> guard -> scanner parser -> pipeline -> store; and through noble) ...');
-    const distinct = quick ? 4_000 : 10_000;
+    const distinct = 10_000;
     const runs = 3;
     const direct = await bestEndToEnd(runs, { distinct, perAddress: 20, warmup: 100, reportPath: 'direct' });
     const viaNoble = await bestEndToEnd(runs, { distinct, perAddress: 20, warmup: 100, reportPath: 'noble' });
@@ -318,7 +322,7 @@ export const group: BenchGroup = {
     });
 
     log('sightings.churn (distinct rotating addresses, each heard once) ...');
-    const churn = await endToEnd({ distinct: quick ? 200_000 : 1_000_000, perAddress: 1, warmup: 100_000 });
+    const churn = await endToEnd({ distinct: quick ? 200_000 : 1_000_000, perAddress: 1, warmup: 100_000, memory: true });
     const gcExposed = typeof (globalThis as { gc?: unknown }).gc === 'function';
     const churnCommon = { addresses: churn.reports, measuredAfterWarmupAddresses: 100_000, nobleRetained: churn.retained, gcExposed };
     figures.push({

@@ -1,16 +1,18 @@
 /**
  * Replays a btsnoop HCI capture (btmon -w, Android's HCI snoop log, `waymark demo
  * --capture`) through the sightings pipeline as fast as it can, with the capture's own
- * timestamps, and summarizes it like the demo does.
+ * timestamps, and summarizes it like the demo does. The reports are read by the scanner's own
+ * parser (hci/parser.ts `readAdvertisingReports`), so visits are linked as on the kiosk.
  */
 import type { KioskConfig } from '../core/config.js';
-import { addressKindOf, adStructuresProblem } from '../core/address.js';
+import type { AdvertisingReport } from '../core/ports.js';
 import { readBtsnoop } from './radio/hci/btsnoop.js';
-import { decodeAdvertisingReports } from './radio/hci/parser.js';
+import { readAdvertisingReports } from './radio/hci/parser.js';
 import { openDatabase } from './store/database.js';
 import { SightingsStore } from './store/sightings-store.js';
 import { SightingsPipeline } from './sightings/pipeline.js';
 import type { SessionRecord } from './sightings/sessions.js';
+import type { VisitRecord } from './sightings/visits.js';
 
 export interface SightingsSummary {
   radio: string;
@@ -20,6 +22,10 @@ export interface SightingsSummary {
   sessions: number;
   occupancyPeak: number;
   simulatedSeconds: number;
+  /** Visitors' visits closed (each device once across its address rotations). */
+  visits?: number;
+  /** Their median dwell, seconds (null without any). */
+  visitDwellMedianS?: number | null;
   [extra: string]: unknown;
 }
 
@@ -27,18 +33,31 @@ export interface ReplayOptions {
   config: KioskConfig;
   /** Called with every session as it closes. */
   onSessionClosed?: (session: SessionRecord) => void;
+  /** Called with every visitor's visit as it closes (passers-by and fixed devices are not visits). */
+  onVisitClosed?: (visit: VisitRecord) => void;
   /** SQLite path for the replay's store; default in memory. */
   storePath?: string;
 }
 
-export async function replayCapture(path: string, opts: ReplayOptions): Promise<SightingsSummary & { capture: unknown }> {
+export async function replayCapture(
+  path: string, opts: ReplayOptions,
+): Promise<SightingsSummary & { visits: number; visitDwellMedianS: number | null; capture: unknown }> {
   const db = openDatabase(opts.storePath ?? ':memory:');
   try {
     const store = new SightingsStore(db);
     const s = opts.config.sightings;
     const pipeline = new SightingsPipeline({
       filter: s.filter, sessionGapS: s.sessionGapS, insideRssiDbm: s.insideRssiDbm, visitorKinds: s.visitorKinds,
-      salts: store, firstSessionId: store.nextSessionId(),
+      salts: store, firstSessionId: store.nextSessionId(), visits: s.visits,
+    });
+    const visitDwells: number[] = [];
+    pipeline.onVisits((records) => {
+      store.queueVisits(records);
+      for (const v of records) {
+        if (v.class !== 'visitor') continue;
+        visitDwells.push(v.dwellMs);
+        opts.onVisitClosed?.(v);
+      }
     });
     let closedSessions = 0;
     pipeline.onSessions((records) => {
@@ -54,12 +73,15 @@ export async function replayCapture(path: string, opts: ReplayOptions): Promise<
     let first = NaN;
     let last = NaN;
     let nextTick = -Infinity;
+    const reports: AdvertisingReport[] = [];
+    const collect = (r: AdvertisingReport) => void reports.push(r);
     for await (const rec of capture) {
       if (rec.kind !== 'event' || rec.direction !== 'received') continue;
-      const decoded = decodeAdvertisingReports(rec.bytes);
-      if (decoded === null) continue;
-      malformed += decoded.malformed;
       const time = rec.timeMs;
+      reports.length = 0;
+      const unread = readAdvertisingReports(rec.bytes, time, collect);
+      if (unread < 0) continue;
+      malformed += unread;
       if (Number.isNaN(first)) first = time;
       last = time;
       if (time >= nextTick) {
@@ -67,13 +89,7 @@ export async function replayCapture(path: string, opts: ReplayOptions): Promise<
         store.flush();
         nextTick = time + 1000;
       }
-      for (const r of decoded.reports) {
-        if (adStructuresProblem(r.data) !== null) {
-          malformed++;
-          continue;
-        }
-        pipeline.ingestRaw(r.address, addressKindOf(r.address, r.addressType), r.rssi, time);
-      }
+      for (const r of reports) pipeline.ingest(r);
     }
     pipeline.tick(Number.isNaN(last) ? 0 : last);
     pipeline.finish();
@@ -87,9 +103,18 @@ export async function replayCapture(path: string, opts: ReplayOptions): Promise<
       sessions: closedSessions,
       occupancyPeak: stats.occupancyPeak,
       simulatedSeconds: Number.isNaN(first) ? 0 : Math.round((last - first) / 1000),
+      visits: visitDwells.length,
+      visitDwellMedianS: median(visitDwells) === null ? null : Math.round(median(visitDwells)! / 1000),
       capture: { ...capture.stats, problems: capture.stats.problems.slice(0, 10) },
     };
   } finally {
     db.close();
   }
+}
+
+function median(xs: number[]): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }

@@ -132,6 +132,7 @@ export async function runFleetSimulation(opts: FleetSimulationOptions): Promise<
     k.db.close();
     await k.chain.close();
   }
+  await new Promise((r) => setTimeout(r, 1000)); // a commit broadcast just before stop() still lands
   // what landed, whether or not a kiosk saw its receipt before it stopped
   const reader = registryClient(opts.provider, registry);
   let batches = 0;

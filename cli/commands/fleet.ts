@@ -3,7 +3,8 @@
  * dashboard and JSON API); `waymark fleet simulate` provisions and runs a light kiosk fleet.
  */
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
 import { probeChainId } from '../../kiosk/batcher/outbox-chain.js';
 import { FLEET_APP_DIR, FLEET_ENV, ponderBinPath } from '../../fleet/app.js';
@@ -39,6 +40,7 @@ Pages: / (dashboard), /v1/fleet, /v1/exposures?region=&since=, /v1/batches/hourl
     const pollingMs = intFlag(values, 'polling-ms', { min: 10, max: 600_000 }) ?? 1000;
     const dataDir = resolve(io.cwd, stringFlag(values, 'data-dir') ?? '.waymark-fleet/pglite');
     const chainId = await probeChainId(rpc, 10_000);
+    mkdirSync(dirname(dataDir), { recursive: true });
     const env: NodeJS.ProcessEnv = {
       ...io.env,
       PONDER_TELEMETRY_DISABLED: 'true',
@@ -53,7 +55,8 @@ Pages: / (dashboard), /v1/fleet, /v1/exposures?region=&since=, /v1/batches/hourl
     };
     io.stderr(`fleet: indexing ${registry} on chain ${chainId} from block ${fromBlock} into ${io.env.DATABASE_URL ? 'Postgres ($DATABASE_URL)' : dataDir}; http://0.0.0.0:${port}/\n`);
     const child = spawn(process.execPath, [ponderBinPath(), '--root', FLEET_APP_DIR, '--log-format', 'json', 'start', '--schema', schema, '--port', String(port)], {
-      env, stdio: ['ignore', 'inherit', 'inherit'],
+      // Ponder writes generated/schema.graphql under its cwd: keep it next to the data, out of the tree
+      cwd: dirname(dataDir), env, stdio: ['ignore', 'inherit', 'inherit'],
     });
     const stop = (): void => { child.kill('SIGTERM'); };
     io.signal.addEventListener('abort', stop, { once: true });

@@ -15,6 +15,7 @@ export const replayCommand: CliCommand = {
   options: {
     json: { type: 'boolean', description: 'print the summary as one JSON object' },
     sessions: { type: 'boolean', description: 'print every closed session as a JSON line' },
+    visits: { type: 'boolean', description: 'print every closed visit as a JSON line {firstSeen, lastSeen, dwellMs, addresses} (ms since the epoch)' },
     config: { type: 'string', description: 'kiosk config whose sightings settings (filter, gap, threshold) to use' },
     'gap-s': { type: 'string', description: 'session gap timeout, seconds (overrides the config)' },
     'tau-s': { type: 'string', description: 'EMA filter time constant, seconds (overrides the config)' },
@@ -24,6 +25,7 @@ export const replayCommand: CliCommand = {
 Examples:
   waymark replay venue.btsnoop --json
   waymark replay venue.btsnoop --sessions --tau-s 2 --gap-s 20
+  waymark replay venue.btsnoop --visits > visits.jsonl
   waymark replay venue.btsnoop --data-dir ./replayed   (then: waymark contacts match --data-dir ./replayed ...)`,
   async run({ values, positionals }, io) {
     const file = positionals[0];
@@ -34,6 +36,7 @@ Examples:
     const gapS = positiveNumberFlag(values, 'gap-s', { unit: 'seconds' });
     const tauS = positiveNumberFlag(values, 'tau-s', { unit: 'seconds' });
     const sessions = booleanFlag(values, 'sessions');
+    const visits = booleanFlag(values, 'visits');
     const dataDir = stringFlag(values, 'data-dir');
     const storePath = dataDir === undefined ? undefined : join(resolve(io.cwd, dataDir), STORE_FILE);
     const base = configFile ? loadConfig(resolve(io.cwd, configFile), io.env) : parseConfig({}, {});
@@ -48,6 +51,10 @@ Examples:
         // Ctrl-C or a closed stdout (`--sessions | head`) ends the replay here
         io.signal.throwIfAborted();
         if (sessions) io.stdout(JSON.stringify(s) + '\n');
+      },
+      onVisitClosed: (v) => {
+        io.signal.throwIfAborted();
+        if (visits) io.stdout(JSON.stringify({ firstSeen: v.firstSeen, lastSeen: v.lastSeen, dwellMs: v.dwellMs, addresses: v.addresses }) + '\n');
       },
     });
     const out = storePath === undefined ? summary : { ...summary, store: storePath };

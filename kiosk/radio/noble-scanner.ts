@@ -85,6 +85,8 @@ export interface NobleScanner extends Scanner {
   retainedAddresses(): number;
   /** The noble instance, for diagnostics and tests. */
   readonly noble: NobleInstance;
+  /** Who parses the advertising reports (NobleScannerOptions.reportPath). */
+  readonly reportPath: ReportPath;
 }
 
 

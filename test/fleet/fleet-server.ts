@@ -25,7 +25,7 @@ export async function startFleetServer(opts: { rpc: string; registry: string; da
   const dataDir = mkdtempSync(join(tmpdir(), 'waymark-fleet-'));
   const env = { ...process.env, DATABASE_URL: opts.databaseUrl ?? '' };
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'cli/waymark.ts', 'fleet', 'serve', '--rpc', opts.rpc, '--registry', opts.registry,
-    '--port', String(port), '--data-dir', dataDir, '--polling-ms', '200', '--schema', opts.schema ?? 'waymark_fleet_test', ...(opts.extra ?? [])], {
+    '--port', String(port), '--data-dir', join(dataDir, 'pglite'), '--polling-ms', '200', '--schema', opts.schema ?? 'waymark_fleet_test', ...(opts.extra ?? [])], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -166,3 +166,47 @@ export function leAdvertisingReportEvent(
   writeLeAdvertisingReport(buf, 0, eventType, addressType, address, data, rssi);
   return buf;
 }
+
+/** What an LE Extended Advertising Report carries beside the address, data and RSSI. */
+export interface ExtendedReportFields {
+  /** Event_Type bits: 0 connectable, 1 scannable, 2 directed, 3 scan response, 4 legacy, 5-6 data status. */
+  eventProperties: number;
+  /** 1 LE 1M, 3 LE Coded. Default 1. */
+  primaryPhy?: number;
+  /** 0 none, 1 LE 1M, 2 LE 2M, 3 LE Coded. Default 0. */
+  secondaryPhy?: number;
+  /** 0xFF: none. Default 0xFF. */
+  sid?: number;
+  /** dBm, 127 = not available. Default 127. */
+  txPower?: number;
+}
+
+/**
+ * One LE Extended Advertising Report event (subevent 0x0D) with one report: 04 3e len 0d 01 |
+ * event_type(2, LE) address_type address(6, LSB first) primary_phy secondary_phy sid tx_power
+ * rssi periodic_interval(2) direct_address_type direct_address(6) data_length data. Up to 229
+ * data bytes fit one event.
+ */
+export function leExtendedAdvertisingReportEvent(
+  fields: ExtendedReportFields, addressType: number, address: Uint8Array, data: Uint8Array, rssi: number,
+): Buffer {
+  if (data.length > 229) throw new RangeError(`data must fit one event (229 bytes), got ${data.length}`);
+  const buf = Buffer.alloc(29 + data.length);
+  buf[0] = HciPacketType.EVENT;
+  buf[1] = HciEventCode.LE_META;
+  buf[2] = 26 + data.length;
+  buf[3] = LeSubeventCode.EXTENDED_ADVERTISING_REPORT;
+  buf[4] = 1; // num_reports
+  buf.writeUInt16LE(fields.eventProperties, 5);
+  buf[7] = addressType;
+  for (let i = 0; i < 6; i++) buf[8 + i] = address[5 - i]!;
+  buf[14] = fields.primaryPhy ?? 1;
+  buf[15] = fields.secondaryPhy ?? 0;
+  buf[16] = fields.sid ?? 0xff;
+  buf[17] = (fields.txPower ?? 127) & 0xff;
+  buf[18] = rssi & 0xff;
+  // periodic interval 0, direct address type 0, direct address 00..00: already zero
+  buf[28] = data.length;
+  buf.set(data, 29);
+  return buf;
+}
