@@ -6,21 +6,16 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { statSync, existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { startDemo } from '../../sim/demo.js';
 import { checkInOverHttp } from '../../beacon/visitor/client.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 t.test('the page shows the live QR, check-ins, clock and chain health', async (t) => {
   t.ok(existsSync(CHROMIUM), `chromium at ${CHROMIUM}`);
   const demo = await startDemo({ port: 0, speed: 1, seed: 5, checkinVisitorEveryS: 0, tapEveryMs: 0, chain: false });
   t.teardown(() => demo.stop());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 800, height: 480 } });
   await page.goto(demo.url);
   await t.resolves(page.waitForSelector('[data-testid=checkin-qr] svg', { timeout: 15_000 }), 'QR code rendered');

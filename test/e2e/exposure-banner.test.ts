@@ -7,14 +7,13 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { existsSync, statSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { connectProvider, registryClient } from '../../contracts/client.js';
 import { reportExposure } from '../../contracts/actions/report-exposure.js';
 import { markCleaned } from '../../contracts/actions/mark-cleaned.js';
 import { startDemo } from '../../sim/demo.js';
 import { devWallet } from '../../sim/dev-chain.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BANNER = '[data-testid=exposure-banner]';
 
 t.test('the exposure banner appears while the venue is Infected and goes once it is cleaned', async (t) => {
@@ -25,11 +24,7 @@ t.test('the exposure banner appears while the venue is Infected and goes once it
   const chain = demo.chain!;
   const provider = connectProvider(chain.rpcUrl, { chainId: chain.chainId, pollingIntervalMs: 50 });
   t.teardown(() => provider.destroy());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 800, height: 480 } }); // a 7" kiosk screen
   await page.goto(demo.url);
   await t.resolves(page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=occupancy]')?.textContent ?? ''), null, { timeout: 15_000 }), 'the page is live');

@@ -5,20 +5,15 @@
 import t from 'tap';
 import { join } from 'node:path';
 import { statSync, existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { startDemo } from '../../sim/demo.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 t.test('the kiosk page shows venue, occupancy and health', async (t) => {
   t.ok(existsSync(CHROMIUM), `chromium at ${CHROMIUM} (apt-get install chromium)`);
   const demo = await startDemo({ port: 0, speed: 20, seed: 3 });
   t.teardown(() => demo.stop());
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const page = await browser.newPage({ viewport: { width: 800, height: 480 } }); // a 7" kiosk screen
   await page.goto(demo.url);
   await t.resolves(page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-testid=occupancy]')?.textContent ?? ''), null, { timeout: 15_000 }));

@@ -10,7 +10,8 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { chromium, type Request } from 'playwright-core';
+import type { Request } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { startDemo, type DemoKiosk } from '../../sim/demo.js';
 import { devWallet, setUpDevVenue } from '../../sim/dev-chain.js';
 import { ANVIL_DEV_KEYS } from '../../contracts/anvil.js';
@@ -19,7 +20,6 @@ import { reportExposure } from '../../contracts/actions/report-exposure.js';
 import { EXPOSURE_REPORTED_TOPIC } from '../../beacon/visitor/exposure-logs.js';
 import { buildWallet } from '../../wallet/build.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -65,11 +65,7 @@ t.test('one wallet, two kiosks, an exposure warning, and nothing sent names the 
   });
   t.teardown(() => demoB.stop());
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  t.teardown(() => browser.close());
+  const browser = await launchChromium(t);
   const context = await browser.newContext({ viewport: { width: 390, height: 844 } }); // a phone
   const page = await context.newPage();
   const sent: Request[] = [];

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { id } from 'ethers';
 import { startDevNode, devWallet } from '../../sim/dev-chain.js';
 import { registryClient } from '../../contracts/client.js';
@@ -18,7 +18,6 @@ t.setTimeout(backendsTimeout());
 function backendsTimeout(): number {
   return process.env.WAYMARK_FLEET_TEST_DATABASE_URL ? 420_000 : 240_000;
 }
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 interface FleetBody {
   totals: { regions: number; venues: number; kiosks: number; silent: number };
@@ -82,11 +81,7 @@ for (const backend of backends) {
     if (backend.name !== 'PGlite') return;
     t.test('the dashboard in a browser', async (t) => {
       t.ok(existsSync(CHROMIUM), `chromium at ${CHROMIUM} (apt-get install chromium)`);
-      const browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      });
-      t.teardown(() => browser.close());
+      const browser = await launchChromium(t);
       const page = await browser.newPage();
       await page.goto(server.url);
       await page.waitForSelector('body[data-loaded=true]', { timeout: 20_000 });
