@@ -6,6 +6,7 @@ import { createPhoneTapClient } from '../../sim/phone-tap.js';
 import { ANSWER_LENGTH, attestationFor, freshDevId, kioskAndPhone } from '../helpers/virtual-ble.js';
 import { VirtualHciSocket } from '../../sim/hci-socket.js';
 import { ManualClock } from '../../core/clock.js';
+import { captureConsole } from '../helpers/console-capture.js';
 import { createNobleScanner } from '../../kiosk/radio/noble-scanner.js';
 
 const visitor = Uint8Array.from({ length: 32 }, (_, i) => 0xa0 + i);
@@ -158,13 +159,8 @@ t.test("the kiosk's scanner on the same adapter counts the taps' link events as 
   const scanner = createNobleScanner({ socket: VirtualHciSocket, deviceId: kioskId, clock: new ManualClock(Date.UTC(2026, 4, 1, 12)) });
   const errors: Error[] = [];
   scanner.on('error', (err) => errors.push(err));
-  const printed: string[] = [];
-  const { warn, log } = console;
-  console.warn = (...a: unknown[]) => void printed.push(a.join(' '));
-  console.log = (...a: unknown[]) => void printed.push(a.join(' '));
+  const printed = captureConsole(t);
   t.teardown(async () => {
-    console.warn = warn;
-    console.log = log;
     await scanner.close();
   });
   await scanner.start();

@@ -9,6 +9,7 @@ import { defaultHciHub } from '../../sim/hci-hub.js';
 import { leAdvertisingReportEvent } from '../../kiosk/radio/hci/writer.js';
 import { VirtualHciSocket } from '../../sim/hci-socket.js';
 import { createNobleScanner, type NobleScanner } from '../../kiosk/radio/noble-scanner.js';
+import { captureConsole } from '../helpers/console-capture.js';
 import { nobleRetainedEntries } from '../../kiosk/radio/ble-compat.js';
 
 const clock = new ManualClock(Date.UTC(2026, 4, 1, 12));
@@ -155,13 +156,8 @@ t.test("HCI events of another host's connections are counted as foreign, not err
   const scanner = createNobleScanner({ socket: VirtualHciSocket, deviceId: devId, clock, logger });
   const errors: Error[] = [];
   scanner.on('error', (err) => errors.push(err));
-  const printed: string[] = [];
-  const { warn, log } = console;
-  console.warn = (...a: unknown[]) => void printed.push(a.join(' '));
-  console.log = (...a: unknown[]) => void printed.push(a.join(' '));
+  const printed = captureConsole(t);
   t.teardown(async () => {
-    console.warn = warn;
-    console.log = log;
     await scanner.close();
     defaultHciHub.remove(devId);
   });
