@@ -28,6 +28,14 @@ export const REVERT_CODES: Readonly<Record<string, ErrorCode>> = {
   InvalidExposureWindow: 'WAYMARK_ERR_EXPOSURE_WINDOW',
   ExposureWindowExpired: 'WAYMARK_ERR_EXPOSURE_WINDOW',
   ZeroAddress: 'WAYMARK_ERR_BAD_REQUEST',
+  InvalidCapacityPolicy: 'WAYMARK_ERR_CAPACITY_POLICY_INVALID',
+  NoCapacityPolicy: 'WAYMARK_ERR_CAPACITY_NO_POLICY',
+  NotOverCapacity: 'WAYMARK_ERR_CAPACITY_CROSSING',
+  StillOverCapacity: 'WAYMARK_ERR_CAPACITY_CROSSING',
+  CrossingTooShort: 'WAYMARK_ERR_CAPACITY_CROSSING',
+  InvalidCrossingTime: 'WAYMARK_ERR_CAPACITY_CROSSING',
+  AlreadyOverCapacity: 'WAYMARK_ERR_CAPACITY_CROSSING',
+  NotReportedOverCapacity: 'WAYMARK_ERR_CAPACITY_CROSSING',
 };
 
 let registryInterface: Interface | undefined;

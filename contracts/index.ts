@@ -24,4 +24,5 @@ export * from './actions/batch-root.js';
 export * from './actions/set-beacon-key.js';
 export * from './actions/beacon-key-for.js';
 export * from './actions/list-beacon-keys.js';
+export * from './actions/capacity.js';
 export * from './chain.js';

@@ -66,6 +66,9 @@ export const ERRORS = {
   WAYMARK_ERR_CHAIN_NO_CONTRACT: { status: 500, message: 'No contract at the registry address: %s' },
   WAYMARK_ERR_GEOHASH_INVALID: { status: 400, message: 'Invalid geohash: %s' },
   WAYMARK_ERR_EXPOSURE_WINDOW: { status: 400, message: 'Invalid exposure window: %s' },
+  WAYMARK_ERR_CAPACITY_POLICY_INVALID: { status: 400, message: 'Invalid capacity policy: %s' },
+  WAYMARK_ERR_CAPACITY_NO_POLICY: { status: 409, message: 'Venue has no capacity policy: %s' },
+  WAYMARK_ERR_CAPACITY_CROSSING: { status: 409, message: 'Capacity crossing refused: %s' },
   WAYMARK_ERR_SHARE_INVALID: { status: 400, message: 'Shared check-ins unreadable: %s' },
   WAYMARK_ERR_SHARE_UNANCHORED: { status: 409, message: 'Shared record not anchored on chain: %s' },
   // check-in attestations (kiosk/checkin, beacon/visitor)

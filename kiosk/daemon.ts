@@ -26,6 +26,7 @@ import type { BeaconBroadcaster } from './beacon-broadcaster.js';
 import { startKioskAnchoring, loadConfiguredKioskKey, type KioskAnchoringOptions } from './batcher/kiosk-anchoring.js';
 import type { Anchoring } from './batcher/anchoring.js';
 import { startVenueStatus, type VenueStatusFollower } from './venue-status.js';
+import { startCapacityWatch, type CapacityWatch, type StartCapacityWatchOptions } from './capacity.js';
 import { kioskKeyFile, type KioskKey } from '../contracts/kiosk-key.js';
 import { batchRoutes } from './http/batch-routes.js';
 import { kioskContactsRoutes } from './http/contacts-routes.js';
@@ -54,6 +55,8 @@ export interface KioskDaemonOptions {
   anchoring?: Pick<KioskAnchoringOptions, 'pollingIntervalMs' | 'sender'>;
   /** How often the venue's exposure status is read from the registry, wall ms (default 15 s; the demo's fast chain polls faster). */
   venueStatus?: { pollMs?: number };
+  /** The capacity watch's tuning (the demo polls faster and ends crowding sooner). */
+  capacity?: Pick<StartCapacityWatchOptions, 'pollMs' | 'restoreAfterS'>;
   /** Publish the beacon key in the registry at start (default true when anchoring is on). */
   publishBeaconKey?: boolean;
   /** Without checkin.publicUrl, put the daemon's own listening URL in the QR code (the demo, on one machine). */
@@ -71,6 +74,8 @@ export interface KioskDaemon {
   readonly anchoring?: Anchoring;
   /** The venue's exposure status followed in the registry (when the chain and venue are configured). */
   readonly venueStatus?: VenueStatusFollower;
+  /** The venue's occupancy against its capacity policy in the registry (when anchoring is on). */
+  readonly capacity?: CapacityWatch;
   readonly checkin?: KioskCheckin;
   readonly beacon?: BeaconBroadcaster;
   readonly gatt?: GattCheckinService;
@@ -125,6 +130,10 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     const venueStatus = startVenueStatus(kiosk, { pollMs: opts.venueStatus?.pollMs });
     if (venueStatus) stack.push('venue status', () => venueStatus.stop());
 
+    // the venue's capacity policy: crossings reported from the kiosk's account, the screen shows "full"
+    const capacity = anchoring ? startCapacityWatch(kiosk, key, opts.capacity) : undefined;
+    if (capacity) stack.push('capacity', () => capacity.stop());
+
     // check-in attestations (QR over HTTP, BLE tap over GATT) when the key and chain domain are known
     let publicUrl = config.checkin.publicUrl;
     const checkin = startKioskCheckin(kiosk, key, { clockGuard: clock, chainHealth: () => health, publicUrl: () => publicUrl });
@@ -176,7 +185,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
       logger,
       operatorToken,
       statusExtras: () => ({
-        venue: { name: config.venue.name, geohash: config.venue.geohash, status: venueStatus ? venueStatus.status() : null },
+        venue: { name: config.venue.name, geohash: config.venue.geohash, status: venueStatus ? venueStatus.status() : null, capacity: capacity ? capacity.status() : null },
         ...(deviceCertificate ? { deviceCertificate } : {}),
         beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
         chain: anchoring ? anchoring.status() : { anchoring: false },
@@ -199,7 +208,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     if (!publicUrl && opts.publicUrlFromListenAddress) publicUrl = url;
 
     return {
-      config, kiosk, clock, radio, anchoring, venueStatus, checkin, beacon, gatt, app, url, beaconKeyPublished,
+      config, kiosk, clock, radio, anchoring, venueStatus, capacity, checkin, beacon, gatt, app, url, beaconKeyPublished,
       stop: () => stack.run(),
     };
   } catch (err) {

@@ -22,8 +22,11 @@ import { openVirtualRadio, type VirtualRadio } from './virtual-radio.js';
 import { startDemoPhones, type DemoPhones, type DemoTapCounts } from './demo-phones.js';
 import type { VerifiedPosition } from './beacon-listener.js';
 import { startDemoVisitors, DEMO_CHAIN_ID, DEMO_REGISTRY, type DemoVisitors, type DemoCheckinSummary } from './demo-checkin.js';
-import { startEmbeddedChain, type EmbeddedChain } from './dev-chain.js';
+import { devWallet, startEmbeddedChain, type EmbeddedChain } from './dev-chain.js';
 import { fetchExposureReports } from '../beacon/visitor/exposure-logs.js';
+import { setCapacityPolicy, type CapacityPolicy } from '../contracts/actions/capacity.js';
+import { connectProvider, registryClient } from '../contracts/client.js';
+import type { CapacityView } from '../kiosk/capacity.js';
 import { startDemoExposure, type DemoExposure, type DemoExposureSummary, type DemoExposureTiming } from './demo-exposure.js';
 
 export interface DemoOptions {
@@ -55,7 +58,15 @@ export interface DemoOptions {
    * (default: at simulated minutes 10 and 20, the window covering the 10 minutes before); false = never.
    */
   exposure?: DemoExposureTiming | false;
+  /**
+   * With a chain: the venue's capacity policy the simulated operator sets at start (default 42
+   * people for 5 minutes, which the simulated venue crosses now and then); false = none set.
+   */
+  capacityPolicy?: CapacityPolicy | false;
 }
+
+/** The demo venue's capacity policy unless told otherwise. */
+export const DEMO_CAPACITY_POLICY: CapacityPolicy = { capacity: 42, minMinutes: 5 };
 
 export interface DemoKiosk {
   readonly daemon: KioskDaemon;
@@ -102,6 +113,8 @@ export interface DemoSummary extends SightingsSummary {
    * simulated visitors' wallets the report warned after matching it locally (null without a chain).
    */
   exposure: (DemoExposureSummary & { wallets: { warned: number; notWarned: number } }) | null;
+  /** The venue's capacity policy as the kiosk follows it (null without a chain). */
+  capacity: CapacityView | null;
 }
 
 export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
@@ -137,6 +150,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
         dataDir, rpcUrl: pre.chain.rpcUrl, geohash: pre.venue.geohash, registry: pre.chain.registry, venueId: pre.chain.venueId, logger,
       });
       cleanup.push(() => chain!.stop());
+      if (opts.capacityPolicy !== false) await setDemoCapacityPolicy(chain, opts.capacityPolicy ?? DEMO_CAPACITY_POLICY);
     }
     // without a chain, check-ins still carry the dev chain's EIP-712 domain
     const domain = chain
@@ -156,6 +170,8 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       anchoring: { pollingIntervalMs: 100, sender: { pollMs: 250, backoffMinMs: 250, backoffMaxMs: 5_000 } },
       // the screen follows the simulated authority within a wall second
       venueStatus: { pollMs: 1000 },
+      // and reports capacity crossings as soon as they are due
+      capacity: { pollMs: 1000 },
     });
     cleanup.push(() => daemon.stop());
     // a phone listening to the beacon and one tapping to check in, on the kiosk's air
@@ -196,6 +212,16 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
   } catch (err) {
     await undo();
     throw err;
+  }
+}
+
+/** The simulated operator (anvil's dev key) sets the demo venue's capacity policy. */
+async function setDemoCapacityPolicy(chain: EmbeddedChain, policy: CapacityPolicy): Promise<void> {
+  const provider = connectProvider(chain.rpcUrl, { chainId: chain.chainId, pollingIntervalMs: 50 });
+  try {
+    await setCapacityPolicy(registryClient(devWallet('operator', provider), chain.registry), { venueId: chain.venueId, ...policy });
+  } finally {
+    provider.destroy();
   }
 }
 
@@ -256,6 +282,7 @@ function demoKiosk(parts: {
       contracts: chain ? { registry: chain.registry } : {},
       rpcUrl: chain?.rpcUrl ?? null,
       exposure: exposure ? { ...exposure.summary(), wallets: { ...parts.wallets! } } : null,
+      capacity: daemon.capacity?.status() ?? null,
     };
   };
 

@@ -41,6 +41,14 @@ contract WaymarkRegistry {
         bytes32 metadataHash;
     }
 
+    /// One slot per venue: its occupancy policy and whether a kiosk reported it above capacity.
+    struct Capacity {
+        uint32 capacity; // people; 0 = no policy
+        uint32 minMinutes; // above capacity for at least this long before a kiosk reports it
+        uint40 overSince; // start of the reported crowding, 0 while not over capacity
+        uint32 occupancy; // occupancy in the latest crossing report
+    }
+
     // ---- errors -------------------------------------------------------------------------
     error NotAdmin(address caller);
     error ZeroAddress();
@@ -59,6 +67,14 @@ contract WaymarkRegistry {
     error ExposureWindowExpired(uint64 toTime, uint64 expiredAt);
     error NotInfected(uint64 venueId);
     error BeaconIdTaken(bytes8 beaconId, address kiosk);
+    error InvalidCapacityPolicy(uint32 capacity, uint32 minMinutes);
+    error NoCapacityPolicy(uint64 venueId);
+    error NotOverCapacity(uint64 venueId, uint32 occupancy, uint32 capacity);
+    error StillOverCapacity(uint64 venueId, uint32 occupancy, uint32 capacity);
+    error CrossingTooShort(uint64 since, uint64 at, uint32 minMinutes);
+    error InvalidCrossingTime(uint64 since, uint64 at);
+    error AlreadyOverCapacity(uint64 venueId, uint64 since);
+    error NotReportedOverCapacity(uint64 venueId);
 
     // ---- events -------------------------------------------------------------------------
     event AdminTransferred(address indexed previousAdmin, address indexed newAdmin);
@@ -82,6 +98,18 @@ contract WaymarkRegistry {
     );
     event StatusChanged(uint64 indexed venueId, Status previous, Status current, Reason reason);
     event BeaconKeySet(uint64 indexed venueId, address indexed kiosk, bytes8 indexed beaconId, bytes32 beaconKey);
+    event CapacityPolicySet(uint64 indexed venueId, address indexed setBy, uint32 capacity, uint32 minMinutes);
+    /// A kiosk reports its venue above capacity since `since` (over) or back at or below it at
+    /// `at` (not over; `since` is then when the crowding began). Times are the kiosk's, Unix s.
+    event CapacityCrossed(
+        uint64 indexed venueId,
+        address indexed kiosk,
+        bool over,
+        uint32 occupancy,
+        uint32 capacity,
+        uint64 since,
+        uint64 at
+    );
 
     // ---- state --------------------------------------------------------------------------
     address public admin;
@@ -95,6 +123,7 @@ contract WaymarkRegistry {
     mapping(address => Kiosk) internal kiosks;
     /// keccak256(abi.encodePacked(kiosk, seq)) => Merkle root: the one slot a batch costs.
     mapping(bytes32 => bytes32) internal batchRoots;
+    mapping(uint64 => Capacity) internal capacities;
     /// Ed25519 public key of each kiosk's signed positioning beacons.
     mapping(address => bytes32) public beaconKeyOf;
     /// The 8-byte kiosk id a beacon carries on air (first 8 bytes of SHA-256 of the key).
@@ -303,6 +332,66 @@ contract WaymarkRegistry {
         return _status(_venue(venueId));
     }
 
+    // ---- capacity ---------------------------------------------------------------------------
+
+    /// Largest policy values accepted: a million people, a day above capacity.
+    uint32 internal constant MAX_CAPACITY = 1_000_000;
+    uint32 internal constant MAX_MIN_MINUTES = 1440;
+
+    /// The venue's operator or a region authority above it sets the occupancy policy: report
+    /// the venue once it has been above `capacity` people for `minMinutes`. (0, 0) removes it.
+    function setCapacityPolicy(uint64 venueId, uint32 capacity, uint32 minMinutes) external {
+        Venue storage v = _venue(venueId);
+        if (v.operator != msg.sender && _authorityLevel(msg.sender, v.geohash, 8) == 0) {
+            revert NotVenueOperator(venueId, msg.sender);
+        }
+        bool off = capacity == 0 && minMinutes == 0;
+        if (!off && (capacity == 0 || capacity > MAX_CAPACITY || minMinutes == 0 || minMinutes > MAX_MIN_MINUTES)) {
+            revert InvalidCapacityPolicy(capacity, minMinutes);
+        }
+        Capacity storage c = capacities[venueId];
+        c.capacity = capacity;
+        c.minMinutes = minMinutes;
+        if (off) c.overSince = 0;
+        emit CapacityPolicySet(venueId, msg.sender, capacity, minMinutes);
+    }
+
+    /// A kiosk of the venue reports it above capacity: `occupancy` people at `at`, above the
+    /// capacity without a break since `since`, for at least the policy's minutes.
+    function reportOverCapacity(uint64 venueId, uint32 occupancy, uint64 since, uint64 at) external {
+        Capacity storage c = _crossing(venueId, since, at);
+        if (c.overSince != 0) revert AlreadyOverCapacity(venueId, c.overSince);
+        if (occupancy <= c.capacity) revert NotOverCapacity(venueId, occupancy, c.capacity);
+        if (at - since < uint64(c.minMinutes) * 60) revert CrossingTooShort(since, at, c.minMinutes);
+        c.overSince = uint40(since);
+        c.occupancy = occupancy;
+        emit CapacityCrossed(venueId, msg.sender, true, occupancy, c.capacity, since, at);
+    }
+
+    /// A kiosk of the venue reports the crowding over: `occupancy` people (at or below the
+    /// capacity) at `at`.
+    function reportCapacityRestored(uint64 venueId, uint32 occupancy, uint64 at) external {
+        Capacity storage c = _crossing(venueId, 0, at);
+        uint64 since = c.overSince;
+        if (since == 0) revert NotReportedOverCapacity(venueId);
+        if (at < since) revert InvalidCrossingTime(since, at);
+        if (occupancy > c.capacity) revert StillOverCapacity(venueId, occupancy, c.capacity);
+        c.overSince = 0;
+        c.occupancy = occupancy;
+        emit CapacityCrossed(venueId, msg.sender, false, occupancy, c.capacity, since, at);
+    }
+
+    /// The venue's occupancy policy (capacity 0 = none) and its reported crowding (overSince 0 = none).
+    function capacityOf(uint64 venueId)
+        external
+        view
+        returns (uint32 capacity, uint32 minMinutes, uint64 overSince, uint32 occupancy)
+    {
+        _venue(venueId);
+        Capacity storage c = capacities[venueId];
+        return (c.capacity, c.minMinutes, c.overSince, c.occupancy);
+    }
+
     // ---- internals ----------------------------------------------------------------------
 
     function _status(Venue storage v) internal view returns (Status) {
@@ -327,6 +416,19 @@ contract WaymarkRegistry {
         Status before = _status(v);
         v.hasBatches = true;
         if (before == Status.Empty) emit StatusChanged(venueId, Status.Empty, Status.Clean, Reason.FirstBatch);
+    }
+
+    /// Checks a crossing report's sender (an active kiosk of the venue), policy and times.
+    function _crossing(uint64 venueId, uint64 since, uint64 at) internal view returns (Capacity storage c) {
+        Kiosk memory k = kiosks[msg.sender];
+        if (!k.active || k.venueId != venueId) {
+            _venue(venueId);
+            revert NotAuthorizedKiosk(venueId, msg.sender);
+        }
+        c = capacities[venueId];
+        if (c.capacity == 0) revert NoCapacityPolicy(venueId);
+        // the kiosk's own (guarded) clock: the registry checks only the order and the range
+        if (since > at || at > type(uint40).max) revert InvalidCrossingTime(since, at);
     }
 
     function _venue(uint64 venueId) internal view returns (Venue storage v) {

@@ -3,7 +3,8 @@
  * be offline) showing the venue, live occupancy and health, readable at 3 m on a
  * 7-inch screen. It polls the JSON API every two seconds. While the registry has the venue
  * Infected (`venue.status` in /v1/status) a banner above everything says what happened,
- * what visitors should do, and until when.
+ * what visitors should do, and until when; while the count is above the venue's capacity
+ * policy (`venue.capacity`) a "Venue full" banner asks visitors to wait.
  */
 
 export function escapeHtml(text: string): string {
@@ -42,6 +43,9 @@ export function kioskPage(opts: { venueName: string }): string {
   #exposure p { margin: .3em 0; font-size: clamp(17px, 2.7vw, 30px); line-height: 1.3; }
   #exposure .when { font-weight: 700; }
   #exposure .stale { font-size: clamp(14px, 2vw, 20px); }
+  #full { display: none; background: var(--bad); color: #000; padding: 2vh 4vw; border-bottom: 6px solid #000; }
+  #full h2 { margin: 0 0 .25em; font-size: clamp(26px, 5vw, 52px); line-height: 1.1; }
+  #full p { margin: .3em 0; font-size: clamp(17px, 2.7vw, 30px); line-height: 1.3; }
 </style>
 </head>
 <body>
@@ -53,6 +57,10 @@ export function kioskPage(opts: { venueName: string }): string {
   <p id="exposure-until" data-testid="exposure-until"></p>
   <p class="stale" id="exposure-stale"></p>
 </section>
+<section id="full" role="alert" aria-labelledby="full-title" data-testid="full-banner">
+  <h2 id="full-title">Venue full</h2>
+  <p id="full-detail" data-testid="full-detail"></p>
+</section>
 <header>
   <h1 id="venue">${name}</h1>
   <div class="sub" id="where">Waymark kiosk</div>
@@ -61,6 +69,7 @@ export function kioskPage(opts: { venueName: string }): string {
   <section class="card" aria-labelledby="occ-label">
     <div class="label" id="occ-label">People here now</div>
     <div class="big" id="occupancy" data-testid="occupancy">–</div>
+    <div class="row"><span>Capacity</span><span id="capacity" data-testid="capacity">–</span></div>
     <div class="row"><span>Peak</span><span id="peak">–</span></div>
     <div class="row"><span>Devices nearby</span><span id="open">–</span></div>
     <div class="row"><span>Visitors today</span><span id="visitors-today" data-testid="visitors-today">–</span></div>
@@ -100,11 +109,20 @@ function showExposure(vs) {
   set('exposure-until', vs.until ? 'This notice stays until ' + at(vs.until) + ', or until the venue has been cleaned.' : '');
   set('exposure-stale', vs.stale ? 'Last confirmed ' + (vs.checkedAt ? at(vs.checkedAt) : 'earlier') + '; the kiosk cannot reach the chain right now.' : '');
 }
+function showCapacity(cap) {
+  const full = !!cap && cap.full;
+  $('full').style.display = full ? 'block' : 'none';
+  set('capacity', cap && cap.capacity !== null ? String(cap.capacity) + (full ? ' · full' : '') : '–');
+  if (!full) return;
+  set('full-detail', cap.occupancy + ' people inside for ' + cap.capacity + ' places' + (cap.overSince ? ', since ' + at(cap.overSince) : '') + '. Please wait outside until someone leaves.'
+    + (cap.reported ? ' Reported to the health authority.' : ''));
+}
 async function refresh() {
   try {
     const [status, occ] = await Promise.all([fetch('/v1/status').then((r) => r.json()), fetch('/v1/occupancy').then((r) => r.json())]);
     // first: nothing below may keep the exposure banner from showing
     showExposure(status.venue && status.venue.status);
+    showCapacity(status.venue && status.venue.capacity);
     set('venue', status.venue.name);
     set('where', 'Geohash ' + status.venue.geohash);
     set('occupancy', String(occ.now));
