@@ -10,6 +10,7 @@ import type { AnvilNode } from '../contracts/anvil.js';
 import { getArtifact } from '../contracts/build.js';
 import { registryClient } from '../contracts/client.js';
 import { commitBatch } from '../contracts/actions/commit-batch.js';
+import { reportCapacityRestored, reportOverCapacity, setCapacityPolicy } from '../contracts/actions/capacity.js';
 import { deployDevRegistry, devWallet, setUpDevVenue, startDevNode, type DevNode } from '../sim/dev-chain.js';
 import type { BenchFigure, BenchGroup } from './types.js';
 
@@ -113,8 +114,18 @@ async function measureWaymark(node: DevNode, batches: number, log: (l: string) =
     gas.push(Number(r.gasUsed));
   }
   const [first, ...steady] = gas;
+  // capacity thresholds on the same venue: the policy, then crossings and their ends
+  const policy = Number((await setCapacityPolicy(registryClient(devWallet('operator', node.provider), registry), { venueId, capacity: 100, minMinutes: 10 })).gasUsed);
+  const over: number[] = [];
+  const restored: number[] = [];
+  for (let i = 0; i < 5; i++, t += 3600) {
+    over.push(Number((await reportOverCapacity(kiosk, { venueId, occupancy: 120, since: t, at: t + 900 })).gasUsed));
+    restored.push(Number((await reportCapacityRestored(kiosk, { venueId, occupancy: 80, at: t + 1800 })).gasUsed));
+  }
+  log(`capacity: policy ${policy} gas, crossing ${Math.round(mean(over))}, its end ${Math.round(mean(restored))}`);
+  const capacity = { policy, over: mean(over), restored: mean(restored), crossings: over.length };
   log(`waymark: first commit ${first} gas, steady ${Math.round(mean(steady))} ± ${Math.round(std(steady))} gas over ${steady.length} batches`);
-  return { first, steady: mean(steady), steadyStd: std(steady), batches: steady.length };
+  return { first, steady: mean(steady), steadyStd: std(steady), batches: steady.length, capacity };
 }
 
 interface ConfigResult { users: number; locations: number; checkins: number; mean: number; std: number; stdCheckin: number }
@@ -209,6 +220,11 @@ export const group: BenchGroup = {
           std: Math.round(std(s0.all)), rounds, checkins: s0.all.length, users: USERS, locations: LOCATIONS, table: s0.table,
         },
         { bench: 'gas.ratio', value: s0Mean / perCheckin, unit: 'x', better: 'higher', note: 'S0 gas per check-in / Waymark gas per check-in' },
+        {
+          bench: 'gas.capacity.crossing', value: Math.round(waymark.capacity.over + waymark.capacity.restored), unit: 'gas/crowding', better: 'lower',
+          over: Math.round(waymark.capacity.over), restored: Math.round(waymark.capacity.restored), policy: waymark.capacity.policy, crossings: waymark.capacity.crossings,
+          note: 'a kiosk reporting its venue above capacity and the end of it (two transactions); setting the policy once',
+        },
       ];
     } finally {
       await node.stop();

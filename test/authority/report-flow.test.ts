@@ -81,3 +81,28 @@ t.test('deploy -> region -> venue -> kiosk -> shared check-in -> Infected -> cle
   t.equal(again.body.error.code, 'WAYMARK_ERR_CHAIN_CONFLICT');
   t.ok(readFileSync(shared, 'utf8').includes(mine.id));
 });
+
+t.test('venue capacity set / venue capacity: bad policies refused before sending, the operator sets and removes it', async (t) => {
+  const venueId = 1;
+  const set = (...args: string[]) => cliJson(['venue', 'capacity', 'set', '--venue', String(venueId), ...args, ...chain.chainFlags]);
+  for (const bad of [['--capacity', '0', '--minutes', '5'], ['--capacity', '12.5', '--minutes', '5'], ['--capacity', '50', '--minutes', '1441'], ['--capacity', '2000000', '--minutes', '5'], ['--capacity', 'many', '--minutes', '5']]) {
+    const r = await set(...bad, '--operator-key', chain.keys.operator);
+    t.equal(r.code, 2, bad.join(' '));
+    t.equal(r.body.error.code, 'WAYMARK_ERR_CAPACITY_POLICY_INVALID', bad.join(' '));
+  }
+  t.equal((await set('--capacity', '50', '--operator-key', chain.keys.operator)).body.error.code, 'WAYMARK_ERR_USAGE', '--minutes missing');
+  t.equal((await set('--off', '--capacity', '5', '--operator-key', chain.keys.operator)).body.error.code, 'WAYMARK_ERR_USAGE');
+  t.equal((await set('--capacity', '50', '--minutes', '10', '--operator-key', chain.keys.stranger)).body.error.code, 'WAYMARK_ERR_CHAIN_UNAUTHORIZED');
+
+  const none = await cli(['venue', 'capacity', '--venue', String(venueId), ...chain.chainFlags]);
+  t.match(none.stdout, /no capacity policy/);
+  const ok = await set('--capacity', '50', '--minutes', '10', '--operator-key', chain.keys.operator);
+  t.equal(ok.code, 0, ok.stderr);
+  t.match(ok.body, { venueId, capacity: 50, minMinutes: 10, txHash: /^0x/ });
+  const shown = await cliJson(['venue', 'capacity', '--venue', String(venueId), ...chain.chainFlags]);
+  t.same(shown.body, { venueId, capacity: 50, minMinutes: 10, overSince: 0, occupancy: 0 });
+  const text = await cli(['venue', 'capacity', '--venue', String(venueId), ...chain.chainFlags]);
+  t.match(text.stdout, /capacity 50 people; a kiosk reports it after 10 min above/);
+  t.equal((await set('--off', '--operator-key', chain.keys.operator)).code, 0);
+  t.match((await cliJson(['venue', 'capacity', '--venue', String(venueId), ...chain.chainFlags])).body, { capacity: 0, minMinutes: 0 });
+});
