@@ -144,6 +144,13 @@ export const configSchema = z.object({
   }).strict()
     .refine((c) => c.tokenValidityS >= c.tokenPeriodS, { message: 'must be at least tokenPeriodS', path: ['tokenValidityS'] })
     .prefault({}),
+  /** Anonymous community reports (docs/OPERATIONS.md, "Community reports"). */
+  community: z.object({
+    /** The region authority's collector (`waymark authority community-collect`): one ring-signed report an hour goes there. Unset: none. */
+    reportUrl: z.string().url().refine((u) => /^https?:/.test(u), 'must be an http(s) URL').optional(),
+    /** Smallest ring the kiosk signs over: with fewer kiosk keys in its region it reports nothing (a small ring says who). */
+    minRingSize: z.number().int().min(2).max(100_000).default(3),
+  }).strict().prefault({}),
 }).strict();
 
 export type KioskConfig = z.infer<typeof configSchema>;

@@ -83,6 +83,7 @@ export const ERRORS = {
   WAYMARK_ERR_CHECKIN_NFC_REPLAY: { status: 409, message: 'NFC tap check-in replayed: %s' },
   WAYMARK_ERR_RING_SIGNATURE_INVALID: { status: 400, message: 'Ring signature does not verify: %s' },
   WAYMARK_ERR_RING_DOUBLE_REPORT: { status: 409, message: 'Community report linked to an earlier one in the same epoch: %s' },
+  WAYMARK_ERR_COMMUNITY_COLLECTOR: { status: 502, message: 'Community report collector failed: %s' },
   WAYMARK_ERR_COMMUNITY_RING_INVALID: { status: 400, message: 'Community ring does not match the registry: %s' },
   WAYMARK_ERR_ATTESTATION_INVALID: { status: 400, message: 'Attestation does not verify: %s' },
   WAYMARK_ERR_ATTESTATION_UNAUTHORIZED: { status: 403, message: 'Attestation signer is not an authorized kiosk: %s' },

@@ -27,6 +27,7 @@ import { startKioskAnchoring, loadConfiguredKioskKey, type KioskAnchoringOptions
 import type { Anchoring } from './batcher/anchoring.js';
 import { startVenueStatus, type VenueStatusFollower } from './venue-status.js';
 import { startCapacityWatch, type CapacityWatch, type StartCapacityWatchOptions } from './capacity.js';
+import { startCommunityReporter, type CommunityReporter } from './community-reporter.js';
 import { kioskKeyFile, type KioskKey } from '../contracts/kiosk-key.js';
 import { batchRoutes } from './http/batch-routes.js';
 import { kioskContactsRoutes } from './http/contacts-routes.js';
@@ -57,6 +58,8 @@ export interface KioskDaemonOptions {
   venueStatus?: { pollMs?: number };
   /** The capacity watch's tuning (the demo polls faster and ends crowding sooner). */
   capacity?: Pick<StartCapacityWatchOptions, 'pollMs' | 'restoreAfterS'>;
+  /** How often the community reporter polls, wall ms (default 60 s). */
+  community?: { pollMs?: number };
   /** Publish the beacon key in the registry at start (default true when anchoring is on). */
   publishBeaconKey?: boolean;
   /** Without checkin.publicUrl, put the daemon's own listening URL in the QR code (the demo, on one machine). */
@@ -76,6 +79,8 @@ export interface KioskDaemon {
   readonly venueStatus?: VenueStatusFollower;
   /** The venue's occupancy against its capacity policy in the registry (when anchoring is on). */
   readonly capacity?: CapacityWatch;
+  /** The hourly anonymous community report (when community.reportUrl is set and anchoring is on). */
+  readonly community?: CommunityReporter;
   readonly checkin?: KioskCheckin;
   readonly beacon?: BeaconBroadcaster;
   readonly gatt?: GattCheckinService;
@@ -134,6 +139,10 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     const capacity = anchoring ? startCapacityWatch(kiosk, key, opts.capacity) : undefined;
     if (capacity) stack.push('capacity', () => capacity.stop());
 
+    // one ring-signed report an hour to the region authority's collector
+    const community = anchoring && key ? startCommunityReporter(kiosk, key, { pollMs: opts.community?.pollMs, capacity: () => capacity?.status().capacity ?? null }) : undefined;
+    if (community) stack.push('community reports', () => community.close());
+
     // check-in attestations (QR over HTTP, BLE tap over GATT) when the key and chain domain are known
     let publicUrl = config.checkin.publicUrl;
     const checkin = startKioskCheckin(kiosk, key, { clockGuard: clock, chainHealth: () => health, publicUrl: () => publicUrl });
@@ -189,6 +198,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
         ...(deviceCertificate ? { deviceCertificate } : {}),
         beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
         chain: anchoring ? anchoring.status() : { anchoring: false },
+        community: community ? community.reporter.status() : null,
         // the clock is reported once, at the top (the guard every part signs with)
         checkin: checkin ? { ...withoutClock(checkin.service.status()), ble: gatt ? gatt.stats() : null } : { enabled: false },
       }),
@@ -208,7 +218,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     if (!publicUrl && opts.publicUrlFromListenAddress) publicUrl = url;
 
     return {
-      config, kiosk, clock, radio, anchoring, venueStatus, capacity, checkin, beacon, gatt, app, url, beaconKeyPublished,
+      config, kiosk, clock, radio, anchoring, venueStatus, capacity, community: community?.reporter, checkin, beacon, gatt, app, url, beaconKeyPublished,
       stop: () => stack.run(),
     };
   } catch (err) {

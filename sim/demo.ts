@@ -172,6 +172,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<DemoKiosk> {
       venueStatus: { pollMs: 1000 },
       // and reports capacity crossings as soon as they are due
       capacity: { pollMs: 1000 },
+      community: { pollMs: 1000 },
     });
     cleanup.push(() => daemon.stop());
     // a phone listening to the beacon and one tapping to check in, on the kiosk's air

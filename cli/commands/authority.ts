@@ -21,6 +21,7 @@ import { DEFAULT_CHUNK_BLOCKS } from '../../authority/log-scan.js';
 import { communityKeys } from '../../contracts/actions/community-keys.js';
 import { verifyCommunityReports, type CommunityReport } from '../../community/report.js';
 import { communityRingCheck } from '../../community/ring.js';
+import { buildCommunityCollector, readReportLines } from '../../community/collector.js';
 
 export const EXIT_CODES = 'Exit codes: 0 ok, 1 an operation failed (or a record was refused), 2 bad usage or input. See docs/EXPOSURE.md.';
 
@@ -263,7 +264,7 @@ const communityReportsCommand: CliCommand = {
   name: 'authority community-reports',
   summary: "Verify a file of anonymous community reports (LSAG ring signatures over the region's kiosk keys)",
   options: {
-    file: { type: 'string', description: 'a JSON file: one report or a list of reports (docs/PROTOCOL.md "Community reports")' },
+    file: { type: 'string', description: 'a JSON file (one report or a list) or the collector\'s JSON-lines file (docs/PROTOCOL.md "Community reports")' },
     region: { type: 'string', description: 'the community: its geohash prefix (1..8 characters)' },
     'allow-partial-ring': { type: 'boolean', description: "accept rings that hold only some of the region's kiosk keys" },
     ...chainOptions,
@@ -280,13 +281,16 @@ ${EXIT_CODES}`,
     const fileFlag = stringFlag(values, 'file', { required: 'FILE' })!;
     const file = resolve(io.cwd, fileFlag);
     if (!existsSync(file)) usage(`--file: no such file: ${fileFlag}`, 'file');
-    let parsed: unknown;
+    // a JSON report or list, or the collector's JSON lines
+    const text = readFileSync(file, 'utf8');
+    let reports: CommunityReport[];
     try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
+      const parsed = JSON.parse(text) as unknown;
+      reports = (Array.isArray(parsed) ? parsed : [parsed]) as CommunityReport[];
     } catch (err) {
-      return usage(`--file: not JSON (${(err as Error).message})`, 'file');
+      if (!text.trimStart().startsWith('{')) return usage(`--file: not JSON (${(err as Error).message})`, 'file');
+      reports = readReportLines(text, fileFlag);
     }
-    const reports = (Array.isArray(parsed) ? parsed : [parsed]) as CommunityReport[];
     return withChain(values, io, async (chain) => {
       const community = await communityKeys(chain.reader, { region });
       const verdicts = verifyCommunityReports(reports, { region, acceptRing: communityRingCheck(community, { allowPartialRing: booleanFlag(values, 'allow-partial-ring') }) });
@@ -307,4 +311,41 @@ ${EXIT_CODES}`,
   },
 };
 
-export const authorityCommands: CliCommand[] = [regionRegisterCommand, reportCommand, exposuresCommand, communityReportsCommand];
+const communityCollectCommand: CliCommand = {
+  name: 'authority community-collect',
+  summary: 'Collect the kiosks\' anonymous community reports over HTTP into a JSON-lines file',
+  options: {
+    file: { type: 'string', description: 'the JSON-lines file reports are appended to (kept across restarts)' },
+    region: { type: 'string', description: 'accept only reports of this community (geohash prefix)' },
+    port: { type: 'string', description: 'TCP port to listen on (0 = any free port)', default: '8547' },
+    host: { type: 'string', description: 'address to listen on', default: '127.0.0.1' },
+  },
+  usage: `Kiosks with community.reportUrl = http://HOST:PORT/v1/community-reports POST one signed report
+an hour. A report whose ring signature verifies and whose key image is new for its epoch is
+appended (fsynced) and answered 201; a second report of the same kiosk in one epoch is refused
+with 409 (WAYMARK_ERR_RING_DOUBLE_REPORT), a bad signature with 400. Whether the ring is the
+region's kiosks is checked against the registry by
+  waymark authority community-reports --file FILE --region PREFIX --rpc URL --registry ADDR
+Put it behind TLS (a reverse proxy) and have kiosks reach it through a shared relay: the ring
+signature hides which kiosk signed, but the connection's address does not.
+Runs until Ctrl-C / SIGTERM.
+${EXIT_CODES}`,
+  async run({ values }, io) {
+    const fileFlag = stringFlag(values, 'file', { required: 'FILE' })!;
+    const region = geohashPrefixFlag(values, 'region');
+    const port = intFlag(values, 'port', { min: 0, max: 65535, required: true });
+    const host = stringFlag(values, 'host', { required: true });
+    const collector = buildCommunityCollector({ file: resolve(io.cwd, fileFlag), region });
+    await collector.app.listen({ port, host });
+    const address = collector.app.server.address();
+    const bound = typeof address === 'object' && address ? address.port : port;
+    io.stderr(`collecting community reports${region ? ` of region ${region}` : ''} at http://${host.includes(':') ? `[${host}]` : host}:${bound}/v1/community-reports into ${fileFlag} (${collector.stats().inFile} already there); Ctrl-C to stop\n`);
+    await new Promise<void>((done) => io.signal.addEventListener('abort', () => done(), { once: true }));
+    await collector.app.close();
+    const s = collector.stats();
+    io.stderr(`stopped: ${s.accepted} report(s) accepted, ${Object.values(s.refused).reduce((a, b) => a + (b ?? 0), 0)} refused; ${s.inFile} in ${fileFlag}\n`);
+    return 0;
+  },
+};
+
+export const authorityCommands: CliCommand[] = [regionRegisterCommand, reportCommand, exposuresCommand, communityReportsCommand, communityCollectCommand];

@@ -123,4 +123,12 @@ export const MIGRATIONS: readonly Migration[] = [
   CREATE INDEX sessions_address_hash ON sessions(address_hash);
   CREATE INDEX sessions_duration ON sessions(last_seen - first_seen);
   ` },
+  { id: '006-community-reports', sql: `
+  -- the kiosk's anonymous community reports (kiosk/community-reporter.ts): one per epoch, ever
+  CREATE TABLE community_reports (
+    epoch INTEGER PRIMARY KEY,        -- floor(time / 3600)
+    report TEXT NOT NULL,             -- the signed report, JSON (docs/PROTOCOL.md "Community reports")
+    sent_at INTEGER                   -- ms since epoch (wall clock); NULL until delivered
+  );
+  ` },
 ];

@@ -3,7 +3,9 @@
  * Chromium. The operator's dev key sets a policy the simulated venue is above; the screen
  * shows "Venue full", the kiosk reports the crossing on chain once the policy's minute has
  * passed (occupancy, since, at), and after the operator raises the capacity the banner goes
- * and the kiosk reports the end, carrying the crossing's start.
+ * and the kiosk reports the end, carrying the crossing's start. Meanwhile the daemon signs its
+ * hourly community report once a second kiosk of the region has a key on chain, and the
+ * authority's collector takes it.
  */
 import t from 'tap';
 import { existsSync } from 'node:fs';
@@ -12,6 +14,9 @@ import { CHROMIUM, launchChromium } from '../helpers/chromium.js';
 import { getArtifact } from '../../contracts/build.js';
 import { connectProvider, registryClient } from '../../contracts/client.js';
 import { setCapacityPolicy } from '../../contracts/actions/capacity.js';
+import { authorizeKiosk } from '../../contracts/actions/authorize-kiosk.js';
+import { commitBatch } from '../../contracts/actions/commit-batch.js';
+import { buildCommunityCollector } from '../../community/collector.js';
 import { startDemo } from '../../sim/demo.js';
 import { devWallet } from '../../sim/dev-chain.js';
 
@@ -21,7 +26,14 @@ const iface = new Interface(getArtifact('WaymarkRegistry').abi as never);
 t.test('over capacity: the screen shows full and the kiosk reports the crossing and its end', async (t) => {
   t.ok(existsSync(CHROMIUM), `chromium at ${CHROMIUM} (apt-get install chromium)`);
   // 30 simulated seconds a wall second: the policy's minute passes in 2 s
-  const demo = await startDemo({ port: 0, speed: 30, seed: 5, exposure: false, checkinVisitorEveryS: 0, tapEveryMs: 0, capacityPolicy: false });
+  const collector = buildCommunityCollector({ file: `${t.testdir({})}/reports.jsonl`, region: 'u4pr' });
+  await collector.app.listen({ port: 0, host: '127.0.0.1' });
+  t.teardown(() => collector.app.close());
+  const reportUrl = `http://127.0.0.1:${(collector.app.server.address() as { port: number }).port}/v1/community-reports`;
+  const demo = await startDemo({
+    port: 0, speed: 30, seed: 5, exposure: false, checkinVisitorEveryS: 0, tapEveryMs: 0, capacityPolicy: false,
+    config: { community: { reportUrl, minRingSize: 2 } },
+  });
   t.teardown(() => demo.stop());
   const chain = demo.chain!;
   const provider = connectProvider(chain.rpcUrl, { chainId: chain.chainId, pollingIntervalMs: 50 });
@@ -68,4 +80,14 @@ t.test('over capacity: the screen shows full and the kiosk reports the crossing 
   t.equal(end.since, over.since, 'the end carries the crossing start');
   t.ok(end.at >= over.at && end.occupancy <= 1000n);
   t.equal((await crossings()).length, 2, 'each reported once');
+
+  // a second kiosk of region u4pr commits a batch: the ring has two keys, the daemon reports
+  const second = devWallet(4, provider);
+  await authorizeKiosk(operator, { venueId: chain.venueId, kiosk: second.address });
+  const now = (await provider.getBlock('latest'))!.timestamp;
+  await commitBatch(registryClient(second, chain.registry), { venueId: chain.venueId, seq: 0, merkleRoot: '0x' + '44'.repeat(32), count: 1, fromTime: now - 60, toTime: now });
+  // the reporter reads the ring again every 10 simulated minutes while it is too small (20 s here)
+  await until('the community report at the collector', async () => (collector.stats().accepted >= 1 ? true : undefined), 60_000);
+  const community = (await (await fetch(`${demo.url}v1/status`)).json() as { community: { signed: number; sent: number; ringSize: number } }).community;
+  t.match(community, { signed: 1, sent: 1, ringSize: 2 }, 'one report signed over a ring of two and delivered');
 });
