@@ -39,6 +39,11 @@ t.test('over capacity: the screen shows full and the kiosk reports the crossing 
   const provider = connectProvider(chain.rpcUrl, { chainId: chain.chainId, pollingIntervalMs: 50 });
   t.teardown(() => provider.destroy());
   const operator = registryClient(devWallet('operator', provider), chain.registry);
+  // a second kiosk of region u4pr commits a batch: with the demo kiosk's, the ring has two keys
+  const second = devWallet(4, provider);
+  await authorizeKiosk(operator, { venueId: chain.venueId, kiosk: second.address });
+  const now = (await provider.getBlock('latest'))!.timestamp;
+  await commitBatch(registryClient(second, chain.registry), { venueId: chain.venueId, seq: 0, merkleRoot: '0x' + '44'.repeat(32), count: 1, fromTime: now - 60, toTime: now });
   const crossings = async () => (await provider.getLogs({ address: chain.registry, topics: [iface.getEvent('CapacityCrossed')!.topicHash], fromBlock: 0 }))
     .map((l) => iface.parseLog(l)!.args.toObject() as { kiosk: string; over: boolean; occupancy: bigint; capacity: bigint; since: bigint; at: bigint });
   const until = async <T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> => {
@@ -81,11 +86,6 @@ t.test('over capacity: the screen shows full and the kiosk reports the crossing 
   t.ok(end.at >= over.at && end.occupancy <= 1000n);
   t.equal((await crossings()).length, 2, 'each reported once');
 
-  // a second kiosk of region u4pr commits a batch: the ring has two keys, the daemon reports
-  const second = devWallet(4, provider);
-  await authorizeKiosk(operator, { venueId: chain.venueId, kiosk: second.address });
-  const now = (await provider.getBlock('latest'))!.timestamp;
-  await commitBatch(registryClient(second, chain.registry), { venueId: chain.venueId, seq: 0, merkleRoot: '0x' + '44'.repeat(32), count: 1, fromTime: now - 60, toTime: now });
   // the reporter reads the ring again every 10 simulated minutes while it is too small (20 s here)
   await until('the community report at the collector', async () => (collector.stats().accepted >= 1 ? true : undefined), 60_000);
   const community = (await (await fetch(`${demo.url}v1/status`)).json() as { community: { signed: number; sent: number; ringSize: number } }).community;
