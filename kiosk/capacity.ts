@@ -15,9 +15,9 @@ import { Wallet } from 'ethers';
 import { isWaymarkError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { scrubText } from '../core/redact.js';
 import { connectProvider, registryClient } from '../contracts/client.js';
 import type { Kiosk } from './kiosk.js';
+import { PollLoop, errorText } from './poll-loop.js';
 import { capacityOf, reportCapacityRestored, reportOverCapacity, type CapacityOfReturnType, type CapacityCrossedReturnType } from '../contracts/actions/capacity.js';
 
 /** What the watch needs of the registry: the venue's policy and state, and the two reports. */
@@ -113,7 +113,7 @@ export function capacityStep(
 const ALREADY = new Set(['AlreadyOverCapacity', 'NotReportedOverCapacity']);
 
 export class CapacityWatch {
-  readonly pollMs: number;
+  readonly #loop: PollLoop;
   readonly #chain: CapacityChain;
   readonly #clock: Clock;
   readonly #occupancy: () => number;
@@ -125,9 +125,6 @@ export class CapacityWatch {
   #streak: CapacityStreak = { overSince: null, belowSince: null };
   #reported = 0;
   #lastError: string | null = null;
-  #timer: NodeJS.Timeout | undefined;
-  #polling: Promise<void> | undefined;
-  #stopped = false;
 
   constructor(opts: CapacityWatchOptions) {
     this.#chain = opts.chain;
@@ -137,21 +134,21 @@ export class CapacityWatch {
     this.#log = opts.logger ?? silentLogger;
     this.#venueId = opts.venueId;
     this.#secrets = opts.secrets ?? [];
-    this.pollMs = opts.pollMs ?? DEFAULT_CAPACITY_POLL_MS;
-    if (!(this.pollMs >= 100)) throw new RangeError(`pollMs must be at least 100, got ${this.pollMs}`);
+    this.#loop = new PollLoop(() => this.#poll(), opts.pollMs ?? DEFAULT_CAPACITY_POLL_MS);
     if (!(this.#restoreAfterS >= 0)) throw new RangeError(`restoreAfterS must be non-negative, got ${this.#restoreAfterS}`);
   }
 
+  get pollMs(): number {
+    return this.#loop.pollMs;
+  }
+
   start(): void {
-    this.#schedule(0);
+    this.#loop.start();
   }
 
   /** Polls now (joining a poll under way): reads the registry, counts, reports what is due. */
   async refresh(): Promise<CapacityView> {
-    this.#polling ??= this.#poll().finally(() => {
-      this.#polling = undefined;
-    });
-    await this.#polling;
+    await this.#loop.run();
     return this.status();
   }
 
@@ -173,23 +170,11 @@ export class CapacityWatch {
   }
 
   async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#polling;
-    await this.#chain.close();
-  }
-
-  #schedule(ms: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      void this.refresh().finally(() => this.#schedule(this.pollMs));
-    }, ms);
-    this.#timer.unref();
+    if (await this.#loop.stop()) await this.#chain.close();
   }
 
   async #poll(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#loop.stopped) return;
     try {
       this.#known = await this.#chain.read();
       const now = Math.floor(this.#clock.now() / 1000);
@@ -202,7 +187,7 @@ export class CapacityWatch {
       if (action.kind !== 'none') await this.#report(action);
       this.#lastError = null;
     } catch (err) {
-      const message = scrubText(isWaymarkError(err) ? `${err.code}: ${err.message}` : (err as Error).message, this.#secrets);
+      const message = errorText(err, this.#secrets);
       if (this.#lastError !== message) this.#log.warn({ venueId: this.#venueId, err: message }, 'capacity: registry read or report failed; trying again at the next poll');
       this.#lastError = message;
     }

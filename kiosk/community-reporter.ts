@@ -13,16 +13,17 @@
  * narrows who reported).
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { WaymarkError, isWaymarkError } from '../core/errors.js';
+import { WaymarkError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { redactUrl, scrubText } from '../core/redact.js';
+import { redactUrl } from '../core/redact.js';
 import { COMMUNITY_EPOCH_S, signCommunityReport, type CommunityReport, type CrowdingLevel } from '../community/report.js';
 import { connectProvider, registryClient } from '../contracts/client.js';
 import { getVenue } from '../contracts/actions/get-venue.js';
 import { communityKeys } from '../contracts/actions/community-keys.js';
 import { durableTransaction, type Database } from './store/database.js';
 import type { Kiosk } from './kiosk.js';
+import { PollLoop, errorText } from './poll-loop.js';
 
 /** Crowding from the count and the venue's capacity: up to 50 % low, 80 % moderate, 100 % high, above full. */
 export function crowdingLevel(occupancy: number, capacity: number): CrowdingLevel {
@@ -82,9 +83,7 @@ export class CommunityReporter {
   #signed = 0;
   #sent = 0;
   #lastError: string | null = null;
-  #timer: NodeJS.Timeout | undefined;
-  #polling: Promise<void> | undefined;
-  #stopped = false;
+  readonly #loop: PollLoop;
 
   constructor(opts: CommunityReporterOptions) {
     this.#o = opts;
@@ -92,18 +91,16 @@ export class CommunityReporter {
     this.#minRing = opts.minRingSize ?? 3;
     this.#secretKey = Uint8Array.from(Buffer.from(opts.privateKey.replace(/^0x/, ''), 'hex'));
     this.#publicKey = secp256k1.getPublicKey(this.#secretKey, true);
+    this.#loop = new PollLoop(() => this.#poll(), opts.pollMs ?? DEFAULT_COMMUNITY_POLL_MS);
   }
 
   start(): void {
-    this.#schedule(0);
+    this.#loop.start();
   }
 
   /** Signs this epoch's report if due, then sends what is unsent. */
   async refresh(): Promise<CommunityReporterStatus> {
-    this.#polling ??= this.#poll().finally(() => {
-      this.#polling = undefined;
-    });
-    await this.#polling;
+    await this.#loop.run();
     return this.status();
   }
 
@@ -115,21 +112,11 @@ export class CommunityReporter {
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#polling;
-  }
-
-  #schedule(ms: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      void this.refresh().finally(() => this.#schedule(this.#o.pollMs ?? DEFAULT_COMMUNITY_POLL_MS));
-    }, ms);
-    this.#timer.unref();
+    await this.#loop.stop();
   }
 
   async #poll(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#loop.stopped) return;
     try {
       this.#lastError = await this.#signDue();
     } catch (err) {
@@ -177,7 +164,7 @@ export class CommunityReporter {
     db.prepare('DELETE FROM community_reports WHERE sent_at IS NULL AND epoch < ?').run(epochNow - (this.#o.keepEpochs ?? 24));
     const rows = db.prepare('SELECT epoch, report FROM community_reports WHERE sent_at IS NULL ORDER BY epoch').all() as { epoch: number; report: string }[];
     for (const row of rows) {
-      if (this.#stopped) return;
+      if (this.#loop.stopped) return;
       try {
         await this.#o.send(JSON.parse(row.report) as CommunityReport);
       } catch (err) {
@@ -190,7 +177,7 @@ export class CommunityReporter {
   }
 
   #fail(err: unknown, what: string): void {
-    const message = scrubText(isWaymarkError(err) ? `${err.code}: ${err.message}` : (err as Error).message, this.#o.secrets ?? []);
+    const message = errorText(err, this.#o.secrets);
     if (this.#lastError !== message) this.#log.warn({ err: message }, what);
     this.#lastError = message;
   }

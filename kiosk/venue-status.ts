@@ -7,16 +7,17 @@
  * restart during an outage still shows it.
  */
 import { FetchRequest, JsonRpcProvider, Network } from 'ethers';
-import { WaymarkError, isWaymarkError } from '../core/errors.js';
+import { WaymarkError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { redactUrl, scrubText } from '../core/redact.js';
+import { redactUrl } from '../core/redact.js';
 import { registryClient, type RegistryClient } from '../contracts/client.js';
 import { statusOf, type VenueStatus } from '../contracts/actions/status-of.js';
 import { exposureOf } from '../contracts/actions/exposure-of.js';
 import type { Database } from './store/database.js';
 import { probeChainId } from './batcher/outbox-chain.js';
 import type { Kiosk } from './kiosk.js';
+import { PollLoop, errorText } from './poll-loop.js';
 
 /** One read of the registry; times in Unix seconds, 0 = none. */
 export interface VenueStatusReading {
@@ -72,7 +73,7 @@ interface Known extends VenueStatusReading {
 }
 
 export class VenueStatusFollower {
-  readonly pollMs: number;
+  readonly #loop: PollLoop;
   readonly #source: VenueStatusSource;
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -86,9 +87,6 @@ export class VenueStatusFollower {
   #lastError: string | null = null;
   /** What is in the store (written on a change, else at most every STORE_EVERY_S: spare the SD card). */
   #stored: Known | undefined;
-  #timer: NodeJS.Timeout | undefined;
-  #polling: Promise<void> | undefined;
-  #stopped = false;
 
   constructor(opts: VenueStatusFollowerOptions) {
     this.#source = opts.source;
@@ -97,22 +95,22 @@ export class VenueStatusFollower {
     this.#store = opts.store;
     this.#venueId = opts.venueId;
     this.#secrets = opts.secrets ?? [];
-    this.pollMs = opts.pollMs ?? DEFAULT_VENUE_STATUS_POLL_MS;
-    if (!(this.pollMs >= 100)) throw new RangeError(`pollMs must be at least 100, got ${this.pollMs}`);
+    this.#loop = new PollLoop(() => this.#poll(), opts.pollMs ?? DEFAULT_VENUE_STATUS_POLL_MS);
     this.#known = this.#stored = this.#load();
+  }
+
+  get pollMs(): number {
+    return this.#loop.pollMs;
   }
 
   /** Polls now and then every pollMs until stopped. */
   start(): void {
-    this.#schedule(0);
+    this.#loop.start();
   }
 
   /** Reads the registry now (joining a poll already under way) and returns the result. */
   async refresh(): Promise<VenueStatusView> {
-    this.#polling ??= this.#poll().finally(() => {
-      this.#polling = undefined;
-    });
-    await this.#polling;
+    await this.#loop.run();
     return this.status();
   }
 
@@ -141,34 +139,22 @@ export class VenueStatusFollower {
   }
 
   async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    await this.#polling;
-    await this.#source.close();
-  }
-
-  #schedule(ms: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => {
-      void this.refresh().finally(() => this.#schedule(this.pollMs));
-    }, ms);
-    this.#timer.unref();
+    if (await this.#loop.stop()) await this.#source.close();
   }
 
   async #poll(): Promise<void> {
-    if (this.#stopped) return;
+    if (this.#loop.stopped) return;
     const before = this.status();
     try {
       const reading = await this.#source.read();
-      if (this.#stopped) return;
+      if (this.#loop.stopped) return;
       this.#known = { ...reading, checkedAt: Math.floor(this.#clock.now() / 1000) };
       this.#fromStore = false;
       if (this.#lastError !== null) this.#log.info({ venueId: this.#venueId }, 'venue status: chain answering again');
       this.#lastError = null;
       this.#save();
     } catch (err) {
-      const message = scrubText(isWaymarkError(err) ? `${err.code}: ${err.message}` : (err as Error).message, this.#secrets);
+      const message = errorText(err, this.#secrets);
       if (this.#lastError === null) {
         this.#log.warn({ venueId: this.#venueId, err: message }, 'venue status: chain not answering; showing the last known status, marked stale');
       }
