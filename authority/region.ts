@@ -8,19 +8,14 @@ import { getAddress } from 'ethers';
 import { WaymarkError } from '../core/errors.js';
 import { readRegistry, requireSigner, type RegistryClient } from '../contracts/client.js';
 import { registerRegion } from '../contracts/actions/register-region.js';
+import { longestAuthorityPrefix, regionAuthorityOf as regionAuthority } from '../contracts/actions/region-authority.js';
 import { assertAddress, assertRegionPrefix } from '../contracts/validate.js';
 
-const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
-
-/** A geohash prefix as the registry keys it: the ASCII characters left-aligned in a bytes9. */
-export function prefixKey(prefix: string): string {
-  return '0x' + Buffer.from(prefix, 'latin1').toString('hex').padEnd(18, '0');
-}
+export { prefixKey } from '../contracts/actions/region-authority.js';
 
 /** The authority registered for exactly `prefix`, or null. */
 export async function regionAuthorityOf(reader: RegistryClient, prefix: string): Promise<string | null> {
-  const address = await readRegistry<string>(reader, 'regionAuthority', 'regionAuthority', [prefixKey(prefix)]);
-  return address === ZERO_ADDRESS ? null : getAddress(address);
+  return regionAuthority(reader, { prefix });
 }
 
 /**
@@ -28,11 +23,7 @@ export async function regionAuthorityOf(reader: RegistryClient, prefix: string):
  * or null: the registry's `_authorityLevel`, read from outside.
  */
 export async function authorityPrefixOf(reader: RegistryClient, geohash: string, who: string, maxLength = 8): Promise<string | null> {
-  const prefixes = Array.from({ length: Math.min(maxLength, geohash.length) }, (_, i) => geohash.slice(0, i + 1));
-  const holders = await Promise.all(prefixes.map((p) => regionAuthorityOf(reader, p)));
-  const me = getAddress(who);
-  for (let i = prefixes.length - 1; i >= 0; i--) if (holders[i] === me) return prefixes[i]!;
-  return null;
+  return (await longestAuthorityPrefix(reader, { geohash, who: [who], maxLength }))?.prefix ?? null;
 }
 
 export async function registryAdmin(reader: RegistryClient): Promise<string> {

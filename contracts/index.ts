@@ -25,4 +25,5 @@ export * from './actions/set-beacon-key.js';
 export * from './actions/beacon-key-for.js';
 export * from './actions/list-beacon-keys.js';
 export * from './actions/capacity.js';
+export * from './actions/region-authority.js';
 export * from './chain.js';

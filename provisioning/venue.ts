@@ -8,7 +8,8 @@ import { keccak256, toUtf8Bytes } from 'ethers';
 import { WaymarkError } from '../core/errors.js';
 import { VENUE_GEOHASH_LENGTH } from '../contracts/validate.js';
 import { registerVenue } from '../contracts/actions/register-venue.js';
-import { readRegistry, type RegistryClient } from '../contracts/client.js';
+import type { RegistryClient } from '../contracts/client.js';
+import { longestAuthorityPrefix } from '../contracts/actions/region-authority.js';
 import type { BaseWallet } from 'ethers';
 
 export interface VenueDescription {
@@ -75,20 +76,11 @@ export async function registerVenueAt(authority: RegistryClient, operator: strin
   return { venueId: r.venueId, geohash, region: r.region, operator, metadataHash, txHash: r.txHash, venue };
 }
 
-/** The geohash prefix as the registry keys it: ASCII left-aligned in bytes9. */
-function prefixKey(prefix: string): string {
-  return '0x' + Buffer.from(prefix, 'latin1').toString('hex').padEnd(18, '0');
-}
-
 /**
  * Of the keys at hand, the one that is region authority of the longest prefix above the
  * cell (what the registry requires of `registerVenue`); undefined when none is.
  */
 export async function regionSignerFor(reader: RegistryClient, geohash: string, candidates: readonly BaseWallet[]): Promise<BaseWallet | undefined> {
-  for (let len = 8; len >= 1; len--) {
-    const authority = await readRegistry<string>(reader, 'regionAuthority', 'regionAuthority', [prefixKey(geohash.slice(0, len))]);
-    const match = candidates.find((c) => c.address === authority);
-    if (match) return match;
-  }
-  return undefined;
+  const found = await longestAuthorityPrefix(reader, { geohash, who: candidates.map((c) => c.address) });
+  return found ? candidates.find((c) => c.address === found.authority) : undefined;
 }

@@ -5,7 +5,8 @@
  * without a chain (tests, a lab), and says so in what it returns.
  */
 import { getAddress } from 'ethers';
-import { readRegistry, type RegistryClient } from '../../contracts/client.js';
+import type { RegistryClient } from '../../contracts/client.js';
+import { longestAuthorityPrefix } from '../../contracts/actions/region-authority.js';
 
 export interface AuthorityFinding {
   /** The longest geohash prefix the signer is authority of, or null (list check). */
@@ -17,23 +18,11 @@ export interface AuthorityFinding {
 /** Resolves to the finding, or null when `signer` is no authority of the venue at `geohash`. */
 export type VenueAuthorityCheck = (signer: string, geohash: string) => Promise<AuthorityFinding | null>;
 
-const ZERO = '0x0000000000000000000000000000000000000000';
-
-/** A geohash prefix as the registry keys it: ASCII left-aligned in a bytes9. */
-function prefixKey(prefix: string): string {
-  return '0x' + Buffer.from(prefix, 'latin1').toString('hex').padEnd(18, '0');
-}
-
 /** The on-chain check: reads regionAuthority for the 8 prefixes of the venue's geohash. */
 export function chainAuthorityCheck(client: RegistryClient): VenueAuthorityCheck {
   return async (signer, geohash) => {
-    const me = getAddress(signer);
-    const prefixes = Array.from({ length: Math.min(8, geohash.length) }, (_, i) => geohash.slice(0, i + 1));
-    const holders = await Promise.all(prefixes.map((p) => readRegistry<string>(client, 'regionAuthority', 'regionAuthority', [prefixKey(p)])));
-    for (let i = prefixes.length - 1; i >= 0; i--) {
-      if (holders[i] !== ZERO && getAddress(holders[i]!) === me) return { prefix: prefixes[i]!, checkedOn: 'chain' };
-    }
-    return null;
+    const found = await longestAuthorityPrefix(client, { geohash, who: [signer] });
+    return found ? { prefix: found.prefix, checkedOn: 'chain' } : null;
   };
 }
 
