@@ -6,13 +6,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BaseWallet } from 'ethers';
+import { SigningKey, Wallet, type BaseWallet } from 'ethers';
+import { WaymarkError } from '../../core/errors.js';
 import type { CliCommand, CliIO, CliOptions, CliValues } from '../command.js';
 import { addressFlag, booleanFlag, geohashPrefixFlag, intFlag, stringFlag, unixTimeFlag, usage, venueIdFlag } from '../flags.js';
 import { loadConfig } from '../../core/config.js';
 import { ENV } from '../../core/paths.js';
 import { openChain, resolveChainTarget, type ChainSession } from '../../provisioning/chain-access.js';
-import { readKeyFile } from '../../provisioning/keys.js';
+import { readKeyFile, writePlainKey } from '../../provisioning/keys.js';
 import { registerRegionAuthority } from '../../authority/region.js';
 import { reportWindow } from '../../authority/exposure-report.js';
 import { openShare, reportSharedCheckins, type SharedReportResult } from '../../authority/report-shared.js';
@@ -348,4 +349,37 @@ ${EXIT_CODES}`,
   },
 };
 
-export const authorityCommands: CliCommand[] = [regionRegisterCommand, reportCommand, exposuresCommand, communityReportsCommand, communityCollectCommand];
+const sealingKeyCommand: CliCommand = {
+  name: 'authority sealing-key',
+  summary: 'Print the public key visitors seal their shared check-ins to (--new: make the key first)',
+  options: {
+    'secret-file': { type: 'string', description: 'the sealing key FILE: a hex secret or a JSON keystore (written 0600 with --new)' },
+    new: { type: 'boolean', description: 'make a fresh key in --secret-file (refused if the file exists)' },
+    'passphrase-file': { type: 'string', description: `passphrase of a keystore (else $${ENV.OPERATOR_KEY_PASSPHRASE}, else asked on the terminal)` },
+    ...jsonOption,
+  },
+  usage: `Visitors seal what they share with \`waymark visitor share --seal-to KEY\` (or the wallet's share
+button) to the compressed public key printed here; only --authority-secret-file with this file
+opens it (\`waymark authority report --shared F --authority-secret-file FILE\`). Keep the file off
+the machine that holds the region's reporting key.
+  waymark authority sealing-key --secret-file seal.hex --new
+  waymark authority sealing-key --secret-file seal.hex --json
+--json: { publicKey, secretFile, created }
+${EXIT_CODES}`,
+  async run({ values }, io) {
+    const fileFlag = stringFlag(values, 'secret-file', { required: 'FILE' })!;
+    const file = resolve(io.cwd, fileFlag);
+    const created = booleanFlag(values, 'new');
+    if (created) {
+      if (existsSync(file)) throw new WaymarkError('WAYMARK_ERR_KEY_EXISTS', `${fileFlag}: a sealing key is there already; choose another file or drop --new`);
+      writePlainKey(file, Wallet.createRandom());
+    }
+    const wallet = await readSignerKey(values, io, 'secret-file', 'passphrase-file', 'sealing keystore');
+    const publicKey = SigningKey.computePublicKey(wallet.privateKey, true);
+    print(io, values, { publicKey, secretFile: file, created },
+      `${created ? `new sealing key written to ${fileFlag} (0600)\n` : ''}public key (visitors seal to it): ${publicKey}`);
+    return 0;
+  },
+};
+
+export const authorityCommands: CliCommand[] = [sealingKeyCommand, regionRegisterCommand, reportCommand, exposuresCommand, communityReportsCommand, communityCollectCommand];
