@@ -7,7 +7,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CliCommand } from '../command.js';
-import { booleanFlag, intFlag, numberFlag, stringFlag, usage } from '../flags.js';
+import { booleanFlag, intFlag, numberFlag, stringFlag, urlFlag, usage } from '../flags.js';
+import { WaymarkError, isErrorCode } from '../../core/errors.js';
+import { assertVenueGeohash } from '../../contracts/validate.js';
+import { CONTACTS_REQUEST_TYPE, signContactsRequest } from '../../kiosk/contacts/signed-request.js';
+import { readSignerKey } from './authority.js';
+import { ENV } from '../../core/paths.js';
 import { loadConfig } from '../../core/config.js';
 import { STORE_FILE } from '../../core/paths.js';
 import { openDatabase } from '../../kiosk/store/database.js';
@@ -84,4 +89,72 @@ Examples:
   },
 };
 
-export const contactsCommands: CliCommand[] = [matchCommand];
+const askCommand: CliCommand = {
+  name: 'contacts ask',
+  summary: "The region authority asks a kiosk over HTTP when published BLE addresses were there (a signed request; aggregates back)",
+  options: {
+    kiosk: { type: 'string', description: "the kiosk's base URL, e.g. https://kiosk-12.example.org/" },
+    addresses: { type: 'string', description: 'FILE: one AA:BB:CC:DD:EE:FF per line, optionally ,fromUnix,toUnix' },
+    geohash: { type: 'string', description: "the kiosk's venue cell (default: read from the kiosk's /v1/status)" },
+    venue: { type: 'string', description: 'venue id, checked by the kiosk when given' },
+    'merge-gap-s': { type: 'string', description: 'windows closer than this make one visit, seconds (default 900)' },
+    'key-file': { type: 'string', description: "a region authority's key FILE (above the venue): a JSON keystore or a 0600 hex key" },
+    'passphrase-file': { type: 'string', description: `passphrase of the keystore (else $${ENV.OPERATOR_KEY_PASSPHRASE}, else asked on the terminal)` },
+    json: { type: 'boolean', description: "print the kiosk's answer as one JSON object" },
+  },
+  usage: `Signs { type, venue, timestamp, addresses } with the authority key (EIP-191, docs/RISK.md) and
+POSTs it to <kiosk>/v1/contacts/match. The kiosk checks the signature, the time (5 min), the
+venue and, on chain, that the signer holds a region above the venue; it answers with the
+addresses' windows, aggregates of who overlapped them and the 'authority report' lines.
+A refusal prints its code (WAYMARK_ERR_CONTACTS_SIGNATURE, _NOT_AUTHORITY, ...) and exits 1.
+  waymark contacts ask --kiosk https://kiosk-12.example.org/ --addresses alice.txt --key-file region.json`,
+  async run({ values }, io) {
+    const base = urlFlag(values, 'kiosk', { required: 'URL' })!;
+    const listFile = resolve(io.cwd, stringFlag(values, 'addresses', { required: 'FILE' }));
+    if (!existsSync(listFile)) usage(`--addresses: no such file: ${stringFlag(values, 'addresses')}`, 'addresses');
+    const lines = readFileSync(listFile, 'utf8').split(/\r?\n/);
+    parseAddressList(lines); // named errors before anything is signed
+    const venueId = intFlag(values, 'venue', { min: 1, max: Number.MAX_SAFE_INTEGER });
+    const mergeGapS = numberFlag(values, 'merge-gap-s', { min: 0, max: 86_400, unit: 'seconds' });
+    const key = await readSignerKey(values, io, 'key-file', 'passphrase-file', 'authority keystore');
+    const url = (path: string) => new URL(path, base.endsWith('/') ? base : base + '/').toString();
+    const call = async (path: string, init?: RequestInit): Promise<{ status: number; body: any }> => {
+      let res: Response;
+      try {
+        res = await fetch(url(path), { ...init, signal: AbortSignal.timeout(30_000) });
+      } catch (err) {
+        throw new WaymarkError('WAYMARK_ERR_KIOSK_UNREACHABLE', `${url(path)}: ${(err as Error).message}`);
+      }
+      const text = await res.text();
+      try {
+        return { status: res.status, body: JSON.parse(text) };
+      } catch {
+        throw new WaymarkError('WAYMARK_ERR_KIOSK_UNREACHABLE', `${url(path)} answered HTTP ${res.status} without JSON`);
+      }
+    };
+    let geohash = stringFlag(values, 'geohash');
+    if (geohash === undefined) {
+      const status = await call('v1/status');
+      geohash = status.body?.venue?.geohash;
+      if (typeof geohash !== 'string') throw new WaymarkError('WAYMARK_ERR_KIOSK_UNREACHABLE', `${url('v1/status')} did not say the venue's geohash; pass --geohash`);
+    }
+    assertVenueGeohash(geohash, 'geohash');
+    const signed = await signContactsRequest(key, {
+      type: CONTACTS_REQUEST_TYPE, venue: { geohash, ...(venueId !== undefined ? { venueId } : {}) },
+      timestamp: Math.floor(Date.now() / 1000), addresses: lines.map((l) => l.trim()).filter((l) => l && !l.startsWith('#')),
+      ...(mergeGapS !== undefined ? { mergeGapS } : {}),
+    });
+    const r = await call('v1/contacts/match', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(signed) });
+    if (r.status !== 200) {
+      const code = r.body?.error?.code;
+      const message = r.body?.error?.message ?? `HTTP ${r.status}`;
+      io.stderr(`waymark contacts ask: the kiosk refused: ${isErrorCode(code) ? code : `HTTP ${r.status}`}: ${message}\n`);
+      if (booleanFlag(values, 'json')) io.stdout(JSON.stringify(r.body) + '\n');
+      return 1;
+    }
+    io.stdout(booleanFlag(values, 'json') ? JSON.stringify(r.body) + '\n' : describe(r.body as ContactMatchResult));
+    return 0;
+  },
+};
+
+export const contactsCommands: CliCommand[] = [matchCommand, askCommand];

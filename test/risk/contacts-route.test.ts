@@ -5,6 +5,10 @@
  * requests are refused with named codes.
  */
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writePlainKey } from '../../provisioning/keys.js';
+import { cli } from '../helpers/cli.js';
 import type { FastifyInstance } from 'fastify';
 import { Kiosk } from '../../kiosk/kiosk.js';
 import { buildHttpApp } from '../../kiosk/http/server.js';
@@ -94,6 +98,28 @@ t.test('contact matching over HTTP, authorized on chain', async (t) => {
   // from loopback too, and without the operator token: the signature is what authorizes
   const local = await post(app, await signContactsRequest(authority, payload({ timestamp: nowS - 1 })), '127.0.0.1');
   t.equal(local.statusCode, 200);
+
+  // `waymark contacts ask`: the authority's key file, the kiosk over HTTP, the kiosk's clock now
+  clock.set(Date.now());
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const kioskUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/`;
+  const dir = t.testdir({ 'alice.txt': `# published by the diagnosed visitor\n${A},${T0 / 1000 - 60},${T0 / 1000 + 700}\n` });
+  writePlainKey(join(dir, 'authority.hex'), authority);
+  writePlainKey(join(dir, 'stranger.hex'), devWallet(5));
+  const asked = await cli(['contacts', 'ask', '--kiosk', kioskUrl, '--addresses', 'alice.txt', '--key-file', 'authority.hex', '--venue', String(venueId), '--json'], { cwd: dir });
+  t.equal(asked.code, 0, asked.stderr);
+  t.match(JSON.parse(asked.stdout), { signer: authority.address, windows: [{ address: A, from: T0 / 1000, to: T0 / 1000 + 600 }] });
+  const text = await cli(['contacts', 'ask', '--kiosk', kioskUrl, '--addresses', 'alice.txt', '--key-file', 'authority.hex'], { cwd: dir });
+  t.match(text.stdout, `waymark authority report --venue ${venueId} --from ${T0 / 1000} --to ${T0 / 1000 + 600}`);
+  const stranger = await cli(['contacts', 'ask', '--kiosk', kioskUrl, '--addresses', 'alice.txt', '--key-file', 'stranger.hex'], { cwd: dir });
+  t.equal(stranger.code, 1);
+  t.match(stranger.stderr, /the kiosk refused: WAYMARK_ERR_CONTACTS_NOT_AUTHORITY/);
+  writeFileSync(join(dir, 'bad.txt'), 'AA:BB\n');
+  const bad = await cli(['contacts', 'ask', '--kiosk', kioskUrl, '--addresses', 'bad.txt', '--key-file', 'authority.hex'], { cwd: dir });
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /WAYMARK_ERR_CONTACTS_ADDRESSES/);
+  const down = await cli(['contacts', 'ask', '--kiosk', 'http://127.0.0.1:9/', '--addresses', 'alice.txt', '--key-file', 'authority.hex'], { cwd: dir });
+  t.match(down.stderr, /WAYMARK_ERR_KIOSK_UNREACHABLE/);
 });
 
 t.test('without a chain, a configured authority list can stand in (and says so)', async (t) => {
