@@ -4,6 +4,9 @@
  * timestamps, and summarizes it like the demo does. The reports are read by the scanner's own
  * parser (hci/parser.ts `readAdvertisingReports`), so visits are linked as on the kiosk.
  */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { WaymarkError } from '../core/errors.js';
 import type { KioskConfig } from '../core/config.js';
 import type { AdvertisingReport } from '../core/ports.js';
 import { readBtsnoop } from './radio/hci/btsnoop.js';
@@ -44,6 +47,12 @@ export async function replayCapture(
 ): Promise<SightingsSummary & { visits: number; visitDwellMedianS: number | null; capture: unknown }> {
   const db = openDatabase(opts.storePath ?? ':memory:');
   try {
+    // a kept store takes a capture once: a second replay of it would add its sessions again
+    const replayedKey = opts.storePath ? `replayed:${await fileSha256(path)}` : undefined;
+    const earlier = replayedKey ? db.prepare('SELECT value FROM meta WHERE key = ?').get(replayedKey) as { value: string } | undefined : undefined;
+    if (earlier) {
+      throw new WaymarkError('WAYMARK_ERR_USAGE', `${path} was already replayed into ${opts.storePath} (${JSON.parse(earlier.value).at}); its sessions are there. Use another --data-dir`, { details: { field: 'data-dir' } });
+    }
     const store = new SightingsStore(db);
     const s = opts.config.sightings;
     const pipeline = new SightingsPipeline({
@@ -94,6 +103,7 @@ export async function replayCapture(
     pipeline.tick(Number.isNaN(last) ? 0 : last);
     pipeline.finish();
     store.flush();
+    if (replayedKey) db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)').run(replayedKey, JSON.stringify({ at: new Date().toISOString(), file: path }));
     const stats = pipeline.stats();
     return {
       radio: 'btsnoop-replay',
@@ -110,6 +120,13 @@ export async function replayCapture(
   } finally {
     db.close();
   }
+}
+
+function fileSha256(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path).on('data', (chunk) => hash.update(chunk)).on('error', reject).on('end', () => resolve(hash.digest('hex')));
+  });
 }
 
 function median(xs: number[]): number | null {

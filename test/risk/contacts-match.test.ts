@@ -42,6 +42,9 @@ t.test('a replayed capture keeps its store; one visitor\'s published addresses f
   t.equal(summary.store, join(dataDir, 'waymark.db'), 'the summary says where the store was kept');
   t.ok(existsSync(join(dataDir, 'waymark.db')), 'the store is kept');
   t.ok(summary.sessions > 50, `${summary.sessions} sessions`);
+  const again = await cli(['replay', capture, '--data-dir', dataDir, '--json']);
+  t.equal(again.code, 2, 'the same capture into the same store again is refused');
+  t.match(again.stderr, /already replayed into .*WAYMARK_ERR_USAGE/s);
 
   // a visitor who arrived and left inside the capture and used several addresses
   const heard = (v: VisitTruth) => v.addresses.filter((a) => a.packetsHeard > 0);
