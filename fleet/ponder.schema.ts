@@ -1,7 +1,8 @@
 /**
  * The fleet's tables, folded from the WaymarkRegistry's events: regions, venues (with the
  * registry's status rules replayed), kiosks with their last batch, every batch, every
- * exposure, and batches per hour.
+ * exposure, batches per hour, and venues' capacity policies with the crossings their kiosks
+ * reported.
  */
 import { index, onchainTable } from 'ponder';
 
@@ -36,6 +37,9 @@ export const kiosk = onchainTable('kiosk', (t) => ({
   lastBatchAt: t.bigint(),
   lastBatchSeq: t.bigint(),
   lastBatchCount: t.integer(),
+  /** The kiosk's current beacon key (BeaconKeySet) and the 8-byte id its beacons carry. */
+  beaconId: t.hex(),
+  beaconKey: t.hex(),
 }), (table) => ({ venueIdx: index().on(table.venueId) }));
 
 export const batch = onchainTable('batch', (t) => ({
@@ -68,3 +72,32 @@ export const batchHour = onchainTable('batch_hour', (t) => ({
   batches: t.integer().notNull(),
   records: t.bigint().notNull(),
 }));
+
+/** A venue's capacity policy (capacity 0 = none) and the crowding its kiosks reported (overSince 0 = none). */
+export const venueCapacity = onchainTable('venue_capacity', (t) => ({
+  venueId: t.bigint().primaryKey(),
+  capacity: t.integer().notNull(),
+  minMinutes: t.integer().notNull(),
+  setBy: t.hex().notNull(),
+  /** Kiosk time the reported crowding began, Unix s; 0 while not reported over capacity. */
+  overSince: t.bigint().notNull(),
+  /** Occupancy in the latest crossing report. */
+  occupancy: t.integer().notNull(),
+  lastCrossingAt: t.bigint(),
+}));
+
+/** Every capacity crossing a kiosk reported: over capacity since `since`, or its end at `at`. */
+export const capacityCrossing = onchainTable('capacity_crossing', (t) => ({
+  id: t.text().primaryKey(),
+  venueId: t.bigint().notNull(),
+  geohash: t.text().notNull(),
+  kiosk: t.hex().notNull(),
+  over: t.boolean().notNull(),
+  occupancy: t.integer().notNull(),
+  capacity: t.integer().notNull(),
+  since: t.bigint().notNull(),
+  at: t.bigint().notNull(),
+  block: t.bigint().notNull(),
+  /** Block time of the report. */
+  reportedAt: t.bigint().notNull(),
+}), (table) => ({ reportedIdx: index().on(table.reportedAt), geohashIdx: index().on(table.geohash) }));

@@ -139,3 +139,44 @@ export async function runFleetSimulation(opts: FleetSimulationOptions): Promise<
   for (const w of wallets) batches += Number(await nextSeq(reader, { kiosk: w.address }));
   return { registry, kiosks: wallets.map((w) => w.address), venues, batches };
 }
+
+export interface FleetHistoryParameters {
+  provider: JsonRpcProvider;
+  kiosks: number;
+  rounds: number;
+  /** Write into this registry (the dev admin must be its admin) instead of deploying one. */
+  registry?: string;
+  /** Block time between rounds, s (default 600). */
+  intervalS?: number;
+  /** Rounds mined into one block (default 1). */
+  roundsPerBlock?: number;
+  /** Progress lines for a long run. */
+  progress?: (line: string) => void;
+}
+
+/**
+ * Bulk history for load-testing an indexer (sim/fleet-history.ts): `kiosks` contract kiosks
+ * each commit `rounds` batches, one block per round, then the history is mined final.
+ */
+export async function writeFleetHistory(opts: FleetHistoryParameters): Promise<FleetSimulationResult & { rounds: number; seconds: number }> {
+  const { deployDevRegistry } = await import('../../sim/dev-chain.js');
+  const { generateFleetHistory, mineFinality, HISTORY_REGION } = await import('../../sim/fleet-history.js');
+  const started = Date.now();
+  const registry = opts.registry ?? await deployDevRegistry(opts.provider);
+  const elapsed = (): string => `${Math.round((Date.now() - started) / 1000)} s`;
+  opts.progress?.(`registry ${registry}: ${opts.kiosks} kiosks × ${opts.rounds} rounds = ${opts.kiosks * opts.rounds} batches under region ${HISTORY_REGION}`);
+  let lastLine = 0;
+  const history = await generateFleetHistory({
+    provider: opts.provider, registry, kiosks: opts.kiosks, rounds: opts.rounds, intervalS: opts.intervalS, roundsPerBlock: opts.roundsPerBlock,
+    onProgress: (p) => {
+      if (p.phase === 'setup' && p.done < p.total) return;
+      if (p.done < p.total && Date.now() - lastLine < 5000) return;
+      lastLine = Date.now();
+      opts.progress?.(p.phase === 'setup' ? `${p.total} venues and kiosks authorized (${elapsed()})` : `round ${p.done}/${p.total} (${elapsed()})`);
+    },
+  });
+  await mineFinality(opts.provider);
+  const seconds = Math.round((Date.now() - started) / 100) / 10;
+  opts.progress?.(`${history.batches} batches in blocks ${history.firstBlock}..${history.lastBlock}, final (${elapsed()})`);
+  return { registry, kiosks: history.kiosks, venues: history.venues, batches: history.batches, rounds: history.rounds, seconds };
+}

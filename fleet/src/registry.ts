@@ -74,3 +74,27 @@ ponder.on('WaymarkRegistry:StatusChanged', async ({ event, context }) => {
   if (Number(a.reason) === REASON_EXPIRED) { set.infectedUntil = 0n; set.status = STATUS_CLEAN; }
   await context.db.update(schema.venue, { id: a.venueId }).set(set);
 });
+
+ponder.on('WaymarkRegistry:BeaconKeySet', async ({ event, context }) => {
+  const a = event.args as { kiosk: `0x${string}`; beaconId: `0x${string}`; beaconKey: `0x${string}` };
+  await context.db.update(schema.kiosk, { address: a.kiosk }).set({ beaconId: a.beaconId, beaconKey: a.beaconKey });
+});
+
+ponder.on('WaymarkRegistry:CapacityPolicySet', async ({ event, context }) => {
+  const a = event.args as { venueId: bigint; setBy: `0x${string}`; capacity: number; minMinutes: number };
+  const policy = { capacity: Number(a.capacity), minMinutes: Number(a.minMinutes), setBy: a.setBy };
+  // removing the policy (0, 0) also clears a reported crowding, as the registry does
+  const off = policy.capacity === 0 && policy.minMinutes === 0;
+  await context.db.insert(schema.venueCapacity).values({ venueId: a.venueId, ...policy, overSince: 0n, occupancy: 0 })
+    .onConflictDoUpdate(off ? { ...policy, overSince: 0n } : policy);
+});
+
+ponder.on('WaymarkRegistry:CapacityCrossed', async ({ event, context }) => {
+  const a = event.args as { venueId: bigint; kiosk: `0x${string}`; over: boolean; occupancy: number; capacity: number; since: bigint; at: bigint };
+  const v = await context.db.find(schema.venue, { id: a.venueId });
+  await context.db.insert(schema.capacityCrossing).values({
+    id: event.id, venueId: a.venueId, geohash: v?.geohash ?? '', kiosk: a.kiosk, over: a.over, occupancy: Number(a.occupancy), capacity: Number(a.capacity),
+    since: a.since, at: a.at, block: event.block.number, reportedAt: event.block.timestamp,
+  });
+  await context.db.update(schema.venueCapacity, { venueId: a.venueId }).set({ overSince: a.over ? a.since : 0n, occupancy: Number(a.occupancy), lastCrossingAt: a.at });
+});
