@@ -75,6 +75,15 @@ export function intFlag(values: CliValues, name: string, range: { min: number; m
   return n;
 }
 
+/**
+ * The flag's text as a whole number for a check of its own that names the error (a capacity
+ * policy, say): digits give the number, anything else NaN. Absent: a usage error when required.
+ */
+export function wholeNumberText(values: CliValues, name: string, opts: Required): number {
+  const t = text(values, name, opts.required)!.trim();
+  return /^\d{1,15}$/.test(t) ? Number(t) : Number.NaN;
+}
+
 const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** A finite decimal number within `range`. */

@@ -8,7 +8,7 @@
 import type { CliCommand } from '../command.js';
 import { ENV } from '../../core/paths.js';
 import { markVenueCleaned, venueStatus, type VenueStatusReport } from '../../authority/venue-status.js';
-import { booleanFlag, stringFlag, usage, venueIdFlag } from '../flags.js';
+import { booleanFlag, usage, venueIdFlag, wholeNumberText } from '../flags.js';
 import { assertCapacityPolicy, capacityOf, setCapacityPolicy, MAX_CAPACITY, MAX_CAPACITY_MINUTES, type CapacityOfReturnType } from '../../contracts/actions/capacity.js';
 import { EXIT_CODES, chainOptions, jsonOption, print, readSignerKey, utc, withChain } from './authority.js';
 
@@ -106,13 +106,6 @@ ${EXIT_CODES}`,
   },
 };
 
-/** A whole number from a flag; anything else is NaN, which the policy check names. */
-function wholeFlag(values: Parameters<typeof stringFlag>[0], name: string): number {
-  const t = stringFlag(values, name)?.trim();
-  if (t === undefined) usage(`--${name} is required (or --off)`, name);
-  return /^\d{1,10}$/.test(t) ? Number(t) : Number.NaN;
-}
-
 const capacitySetCommand: CliCommand = {
   name: 'venue capacity set',
   summary: "Set a venue's capacity policy on chain: its kiosks report when it stays above capacity",
@@ -139,7 +132,7 @@ ${EXIT_CODES}`,
     const venueId = venueIdFlag(values);
     const off = booleanFlag(values, 'off');
     if (off && (values.capacity !== undefined || values.minutes !== undefined)) usage('--off takes no --capacity or --minutes', 'off');
-    const policy = off ? { capacity: 0, minMinutes: 0 } : assertCapacityPolicy({ capacity: wholeFlag(values, 'capacity'), minMinutes: wholeFlag(values, 'minutes') });
+    const policy = off ? { capacity: 0, minMinutes: 0 } : assertCapacityPolicy({ capacity: wholeNumberText(values, 'capacity', { required: 'N (or --off)' }), minMinutes: wholeNumberText(values, 'minutes', { required: 'M (or --off)' }) });
     const signer = await readSignerKey(values, io, 'operator-key', 'operator-passphrase-file', 'operator keystore');
     return withChain(values, io, async (chain) => {
       const r = await setCapacityPolicy(chain.as(signer), { venueId, ...policy });

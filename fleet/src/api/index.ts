@@ -22,6 +22,15 @@ const nowS = (): bigint => BigInt(Math.floor(Date.now() / 1000));
 const badRequest = (c: Context, message: string) => c.json({ error: { code: 'WAYMARK_ERR_BAD_REQUEST', message } }, 400);
 const REGION = /^[0-9bcdefghjkmnpqrstuvwxyz]{1,9}$/;
 
+/** A feed's `region` (a geohash prefix, optional) and `since` (Unix s, default 0), or what is wrong. */
+function feedQuery(c: Context): { region: string | undefined; since: bigint } | string {
+  const region = c.req.query('region');
+  const since = c.req.query('since') ?? '0';
+  if (region !== undefined && !REGION.test(region)) return 'region must be a geohash prefix';
+  if (!/^\d{1,12}$/.test(since)) return 'since must be unix seconds';
+  return { region, since: BigInt(since) };
+}
+
 app.use('/graphql', graphql({ db, schema }));
 
 app.get('/', (c) => c.html(DASHBOARD_HTML));
@@ -97,11 +106,9 @@ app.get('/v1/batches/hourly', async (c) => {
 });
 
 app.get('/v1/exposures', async (c) => {
-  const region = c.req.query('region');
-  const sinceRaw = c.req.query('since') ?? '0';
-  if (region !== undefined && !REGION.test(region)) return badRequest(c, 'region must be a geohash prefix');
-  if (!/^\d{1,12}$/.test(sinceRaw)) return badRequest(c, 'since must be unix seconds');
-  const since = BigInt(sinceRaw);
+  const q = feedQuery(c);
+  if (typeof q === 'string') return badRequest(c, q);
+  const { region, since } = q;
   const where = region
     ? and(gte(schema.exposure.reportedAt, since), like(schema.exposure.geohash, `${region}%`))
     : gte(schema.exposure.reportedAt, since);
@@ -119,11 +126,9 @@ app.get('/v1/exposures', async (c) => {
 
 /** Capacity crossings the venues' kiosks reported (block time at or after `since`), under a region. */
 app.get('/v1/crowding', async (c) => {
-  const region = c.req.query('region');
-  const sinceRaw = c.req.query('since') ?? '0';
-  if (region !== undefined && !REGION.test(region)) return badRequest(c, 'region must be a geohash prefix');
-  if (!/^\d{1,12}$/.test(sinceRaw)) return badRequest(c, 'since must be unix seconds');
-  const since = BigInt(sinceRaw);
+  const q = feedQuery(c);
+  if (typeof q === 'string') return badRequest(c, q);
+  const { region, since } = q;
   const t = schema.capacityCrossing;
   const where = region ? and(gte(t.reportedAt, since), like(t.geohash, `${region}%`)) : gte(t.reportedAt, since);
   const rows = await db.select().from(t).where(where).orderBy(asc(t.reportedAt)).limit(5000);

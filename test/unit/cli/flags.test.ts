@@ -1,7 +1,7 @@
 /** cli/flags.ts: one reader for every command's flags, one error code, one wording. */
 import t, { type Test } from 'tap';
 import {
-  addressFlag, booleanFlag, choiceFlag, hexFlag, intFlag, numberFlag, parseHex, positiveNumberFlag, stringFlag, stringsFlag, urlFlag, usage,
+  addressFlag, booleanFlag, choiceFlag, hexFlag, intFlag, numberFlag, parseHex, positiveNumberFlag, stringFlag, stringsFlag, urlFlag, usage, wholeNumberText,
 } from '../../../cli/flags.js';
 import { WaymarkError } from '../../../core/errors.js';
 
@@ -82,6 +82,12 @@ t.test('hex: exact byte counts, 0x allowed, items of multiple flags labelled', a
   refused(t, () => hexFlag({}, 'key', { bytes: 32, required: true }), '--key is required');
   t.same([...parseHex('--frames item 0', 'a0b1')], [0xa0, 0xb1]);
   refused(t, () => parseHex('--frames item 2', 'abc'), "--frames item 2 must be hex digits (an even number of them), got 'abc'", 'frames');
+});
+
+t.test('wholeNumberText: digits or NaN, for checks that name their own error', async (t) => {
+  t.equal(wholeNumberText({ capacity: ' 120 ' }, 'capacity', { required: true }), 120);
+  for (const bad of ['12.5', '-3', 'many', '1e3']) t.ok(Number.isNaN(wholeNumberText({ capacity: bad }, 'capacity', { required: true })), bad);
+  refused(t, () => wholeNumberText({}, 'capacity', { required: 'N' }), '--capacity N is required');
 });
 
 t.test('usage() is the same error for rules between flags', async (t) => {
