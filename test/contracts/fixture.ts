@@ -3,7 +3,8 @@
  * on a free port, the registry deployed) and one registry client per role (admin, region
  * authority, operator, kiosks, stranger), each an anvil dev account.
  */
-import type { JsonRpcProvider } from 'ethers';
+import { Interface, type JsonRpcProvider } from 'ethers';
+import { getArtifact } from '../../contracts/build.js';
 import type { AnvilNode } from '../../contracts/anvil.js';
 import { registryClient, type RegistryClient } from '../../contracts/client.js';
 import type { DeployParameters } from '../../contracts/actions/deploy.js';
@@ -75,4 +76,12 @@ export async function increaseTime(chain: ChainFixture, seconds: number): Promis
 
 export async function blockTime(chain: ChainFixture): Promise<number> {
   return (await chain.provider.getBlock('latest'))!.timestamp;
+}
+
+const registryInterface = new Interface(getArtifact('WaymarkRegistry').abi as never);
+
+/** The registry events a mined transaction emitted, decoded, in log order. */
+export async function eventsOf(chain: Pick<ChainFixture, 'provider'>, txHash: string): Promise<{ name: string; args: Record<string, unknown> }[]> {
+  const receipt = await chain.provider.getTransactionReceipt(txHash);
+  return receipt!.logs.map((log) => registryInterface.parseLog(log)!).map((l) => ({ name: l.name, args: l.args.toObject() }));
 }

@@ -1,6 +1,4 @@
 import t from 'tap';
-import { Interface } from 'ethers';
-import { getArtifact } from '../../contracts/build.js';
 import { registryContract } from '../../contracts/client.js';
 import { toChainError } from '../../contracts/chain-errors.js';
 import { commitBatch } from '../../contracts/actions/commit-batch.js';
@@ -8,7 +6,7 @@ import { nextSeq } from '../../contracts/actions/next-seq.js';
 import { batchRoot } from '../../contracts/actions/batch-root.js';
 import { authorizeKiosk } from '../../contracts/actions/authorize-kiosk.js';
 import { statusOf } from '../../contracts/actions/status-of.js';
-import { root, setUpVenue, startChain, type ChainFixture } from './fixture.js';
+import { root, setUpVenue, startChain, type ChainFixture, eventsOf } from './fixture.js';
 
 let chain: ChainFixture;
 let venueId: bigint;
@@ -18,21 +16,17 @@ t.before(async () => {
 });
 t.teardown(async () => chain?.stop());
 
-const iface = new Interface(getArtifact('WaymarkRegistry').abi as never);
 const batch = (seq: number, r = root(0xb000 + seq)) => ({ venueId, seq, merkleRoot: r, count: 1000, fromTime: 1_700_000_000 + seq * 60, toTime: 1_700_000_059 + seq * 60 });
 
-async function logsOf(txHash: string) {
-  const receipt = await chain.provider.getTransactionReceipt(txHash);
-  return receipt!.logs.map((log) => iface.parseLog(log)!);
-}
+const logsOf = (txHash: string) => eventsOf(chain, txHash);
 
 t.test('the first batch turns the venue Clean and emits BatchCommitted + StatusChanged', async (t) => {
   t.equal(await statusOf(chain.reader, { venueId }), 'Empty');
   const r = await commitBatch(chain.roles.kiosk, batch(0));
   const logs = await logsOf(r.txHash);
   t.same(logs.map((l) => l.name), ['StatusChanged', 'BatchCommitted']);
-  t.match(logs[0].args.toObject(), { venueId, previous: 0n, current: 1n, reason: 0n });
-  t.match(logs[1].args.toObject(), {
+  t.match(logs[0].args, { venueId, previous: 0n, current: 1n, reason: 0n });
+  t.match(logs[1].args, {
     venueId, kiosk: chain.addresses.kiosk, seq: 0n, merkleRoot: root(0xb000), count: 1000n, fromTime: 1_700_000_000n, toTime: 1_700_000_059n,
   });
   t.equal(await statusOf(chain.reader, { venueId }), 'Clean');

@@ -1,10 +1,8 @@
 import t from 'tap';
-import { Interface } from 'ethers';
-import { getArtifact } from '../../contracts/build.js';
 import { registryContract, type RegistryClient } from '../../contracts/client.js';
 import { toChainError } from '../../contracts/chain-errors.js';
 import { assertCapacityPolicy, capacityOf, reportCapacityRestored, reportOverCapacity, setCapacityPolicy } from '../../contracts/actions/capacity.js';
-import { blockTime, setUpVenue, startChain, type ChainFixture } from './fixture.js';
+import { blockTime, setUpVenue, startChain, type ChainFixture, eventsOf } from './fixture.js';
 
 let chain: ChainFixture;
 let venueId: bigint;
@@ -14,11 +12,7 @@ t.before(async () => {
 });
 t.teardown(async () => chain?.stop());
 
-const iface = new Interface(getArtifact('WaymarkRegistry').abi as never);
-async function events(txHash: string) {
-  const receipt = await chain.provider.getTransactionReceipt(txHash);
-  return receipt!.logs.map((log) => iface.parseLog(log)!).map((l) => ({ name: l.name, args: l.args.toObject() }));
-}
+const events = (txHash: string) => eventsOf(chain, txHash);
 /** The contract's own answer, without the client-side checks of the actions. */
 async function raw(client: RegistryClient, method: string, ...args: unknown[]): Promise<void> {
   try {

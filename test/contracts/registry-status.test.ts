@@ -1,6 +1,4 @@
 import t from 'tap';
-import { Interface } from 'ethers';
-import { getArtifact } from '../../contracts/build.js';
 import { registryContract } from '../../contracts/client.js';
 import { toChainError } from '../../contracts/chain-errors.js';
 import { commitBatch } from '../../contracts/actions/commit-batch.js';
@@ -9,7 +7,7 @@ import { markCleaned } from '../../contracts/actions/mark-cleaned.js';
 import { statusOf } from '../../contracts/actions/status-of.js';
 import { getVenue } from '../../contracts/actions/get-venue.js';
 import { registerVenue } from '../../contracts/actions/register-venue.js';
-import { blockTime, increaseTime, root, setUpVenue, startChain, type ChainFixture } from './fixture.js';
+import { blockTime, increaseTime, root, setUpVenue, startChain, type ChainFixture, eventsOf } from './fixture.js';
 
 const DAY = 24 * 3600;
 let chain: ChainFixture;
@@ -20,11 +18,7 @@ t.before(async () => {
 });
 t.teardown(async () => chain?.stop());
 
-const iface = new Interface(getArtifact('WaymarkRegistry').abi as never);
-async function events(txHash: string) {
-  const receipt = await chain.provider.getTransactionReceipt(txHash);
-  return receipt!.logs.map((log) => iface.parseLog(log)!).map((l) => ({ name: l.name, args: l.args.toObject() }));
-}
+const events = (txHash: string) => eventsOf(chain, txHash);
 const S = { Empty: 0n, Clean: 1n, Infected: 2n };
 const R = { FirstBatch: 0n, ExposureReported: 1n, Cleaned: 2n, ExposureExpired: 3n };
 
