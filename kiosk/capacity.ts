@@ -11,11 +11,11 @@
  * report twice, and a report that failed is simply made again at the next poll. Nothing is
  * reported while the clock is not synced (the times are the kiosk's own).
  */
-import { Wallet } from 'ethers';
+import { Wallet, type Provider } from 'ethers';
 import { isWaymarkError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
-import { connectProvider, registryClient } from '../contracts/client.js';
+import { registryClient } from '../contracts/client.js';
 import type { Kiosk } from './kiosk.js';
 import { PollLoop, errorText } from './poll-loop.js';
 import { capacityOf, reportCapacityRestored, reportOverCapacity, type CapacityOfReturnType, type CapacityCrossedReturnType } from '../contracts/actions/capacity.js';
@@ -209,28 +209,18 @@ export class CapacityWatch {
   }
 }
 
-export interface ChainCapacityOptions {
-  rpcUrl: string;
-  registry: string;
-  venueId: number;
-  chainId?: number;
-  /** The kiosk key: crossings are reported from the kiosk's own account. */
-  privateKey: string;
-  pollingIntervalMs?: number;
-}
-
-/** The registry on a JSON-RPC node, reports sent from the kiosk's account. */
-export function chainCapacity(opts: ChainCapacityOptions): CapacityChain {
-  const provider = connectProvider(opts.rpcUrl, { chainId: opts.chainId, pollingIntervalMs: opts.pollingIntervalMs });
+/**
+ * The registry over the daemon's JSON-RPC provider (it stays the daemon's to close), reports
+ * sent from the kiosk's account.
+ */
+export function chainCapacity(provider: Provider, opts: { registry: string; venueId: number; privateKey: string }): CapacityChain {
   const client = registryClient(new Wallet(opts.privateKey, provider), opts.registry);
   const venueId = opts.venueId;
   return {
     read: () => capacityOf(client, { venueId }),
     reportOver: (p) => reportOverCapacity(client, { venueId, ...p }),
     reportRestored: (p) => reportCapacityRestored(client, { venueId, ...p }),
-    async close() {
-      provider.destroy();
-    },
+    async close() {},
   };
 }
 
@@ -240,6 +230,8 @@ export interface StartCapacityWatchOptions {
   restoreAfterS?: number;
   /** Instead of the registry on chain.rpcUrl (tests). */
   chain?: CapacityChain;
+  /** The daemon's provider for chain.rpcUrl. */
+  provider?: Provider;
 }
 
 /**
@@ -247,10 +239,10 @@ export interface StartCapacityWatchOptions {
  * kiosk key), started; otherwise undefined. A venue without a policy costs one view call a poll.
  */
 export function startCapacityWatch(kiosk: Kiosk, key: { privateKey: string } | undefined, opts: StartCapacityWatchOptions = {}): CapacityWatch | undefined {
-  const { rpcUrl, registry, venueId, chainId } = kiosk.config.chain;
-  if (!opts.chain && (!rpcUrl || !registry || !venueId || !key)) return undefined;
+  const { rpcUrl, registry, venueId } = kiosk.config.chain;
+  if (!opts.chain && (!opts.provider || !registry || !venueId || !key)) return undefined;
   const watch = new CapacityWatch({
-    chain: opts.chain ?? chainCapacity({ rpcUrl: rpcUrl!, registry: registry!, venueId: venueId!, chainId, privateKey: key!.privateKey }),
+    chain: opts.chain ?? chainCapacity(opts.provider!, { registry: registry!, venueId: venueId!, privateKey: key!.privateKey }),
     clock: kiosk.clock,
     occupancy: () => kiosk.pipeline.visitsNow,
     pollMs: opts.pollMs,

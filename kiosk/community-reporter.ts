@@ -13,12 +13,13 @@
  * narrows who reported).
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
+import type { Provider } from 'ethers';
 import { WaymarkError } from '../core/errors.js';
 import type { Clock } from '../core/clock.js';
 import { silentLogger, type Logger } from '../core/log.js';
 import { redactUrl } from '../core/redact.js';
 import { COMMUNITY_EPOCH_S, signCommunityReport, type CommunityReport, type CrowdingLevel } from '../community/report.js';
-import { connectProvider, registryClient } from '../contracts/client.js';
+import { registryClient } from '../contracts/client.js';
 import { getVenue } from '../contracts/actions/get-venue.js';
 import { communityKeys } from '../contracts/actions/community-keys.js';
 import { durableTransaction, type Database } from './store/database.js';
@@ -210,6 +211,8 @@ export interface StartCommunityReporterOptions {
   pollMs?: number;
   /** Where the crowding level's capacity comes from (the capacity watch). */
   capacity: () => number | null;
+  /** The daemon's provider for chain.rpcUrl (it stays the daemon's to close). */
+  provider: Provider;
 }
 
 /**
@@ -217,11 +220,10 @@ export interface StartCommunityReporterOptions {
  * chain, venue and kiosk key are known); the region and its kiosks' keys are read from the
  * registry, the ring again each epoch.
  */
-export function startCommunityReporter(kiosk: Kiosk, key: { privateKey: string }, opts: StartCommunityReporterOptions): { reporter: CommunityReporter; close(): Promise<void> } | undefined {
+export function startCommunityReporter(kiosk: Kiosk, key: { privateKey: string }, opts: StartCommunityReporterOptions): CommunityReporter | undefined {
   const { chain, community } = kiosk.config;
-  if (!community.reportUrl || !chain.rpcUrl || !chain.registry || !chain.venueId) return undefined;
-  const provider = connectProvider(chain.rpcUrl, { chainId: chain.chainId });
-  const reader = registryClient(provider, chain.registry);
+  if (!community.reportUrl || !chain.registry || !chain.venueId) return undefined;
+  const reader = registryClient(opts.provider, chain.registry);
   const venueId = chain.venueId;
   const reporter = new CommunityReporter({
     db: kiosk.database,
@@ -234,14 +236,8 @@ export function startCommunityReporter(kiosk: Kiosk, key: { privateKey: string }
     minRingSize: community.minRingSize,
     pollMs: opts.pollMs,
     logger: kiosk.log,
-    secrets: [chain.rpcUrl, community.reportUrl],
+    secrets: [...(chain.rpcUrl ? [chain.rpcUrl] : []), community.reportUrl],
   });
   reporter.start();
-  return {
-    reporter,
-    async close() {
-      await reporter.stop();
-      provider.destroy();
-    },
-  };
+  return reporter;
 }

@@ -110,7 +110,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     // one clock truth: every part below reads sync status from this guard
     let health: ChainHealth | undefined;
     const provider = config.chain.rpcUrl ? connectProvider(config.chain.rpcUrl, { chainId: config.chain.chainId }) : undefined;
-    if (provider) stack.push('chain time probe', async () => provider.destroy());
+    if (provider) stack.push('chain provider', async () => provider.destroy());
     const probes = opts.clockProbes ?? [
       systemSyncProbe({ flagFile: opts.env?.[ENV.TIMESYNC_FLAG] }),
       ...(provider
@@ -136,12 +136,14 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     if (venueStatus) stack.push('venue status', () => venueStatus.stop());
 
     // the venue's capacity policy: crossings reported from the kiosk's account, the screen shows "full"
-    const capacity = anchoring ? startCapacityWatch(kiosk, key, opts.capacity) : undefined;
+    const capacity = anchoring ? startCapacityWatch(kiosk, key, { ...opts.capacity, provider }) : undefined;
     if (capacity) stack.push('capacity', () => capacity.stop());
 
     // one ring-signed report an hour to the region authority's collector
-    const community = anchoring && key ? startCommunityReporter(kiosk, key, { pollMs: opts.community?.pollMs, capacity: () => capacity?.status().capacity ?? null }) : undefined;
-    if (community) stack.push('community reports', () => community.close());
+    const community = anchoring && key && provider
+      ? startCommunityReporter(kiosk, key, { pollMs: opts.community?.pollMs, capacity: () => capacity?.status().capacity ?? null, provider })
+      : undefined;
+    if (community) stack.push('community reports', () => community.stop());
 
     // check-in attestations (QR over HTTP, BLE tap over GATT) when the key and chain domain are known
     let publicUrl = config.checkin.publicUrl;
@@ -198,7 +200,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
         ...(deviceCertificate ? { deviceCertificate } : {}),
         beacon: beacon ? { kiosk: toHex(beacon.beacon.kioskId), publicKey: toHex(beacon.beacon.publicKey), ...beacon.stats() } : { enabled: false },
         chain: anchoring ? anchoring.status() : { anchoring: false },
-        community: community ? community.reporter.status() : null,
+        community: community ? community.status() : null,
         // the clock is reported once, at the top (the guard every part signs with)
         checkin: checkin ? { ...withoutClock(checkin.service.status()), ble: gatt ? gatt.stats() : null } : { enabled: false },
       }),
@@ -218,7 +220,7 @@ export async function startKioskDaemon(opts: KioskDaemonOptions): Promise<KioskD
     if (!publicUrl && opts.publicUrlFromListenAddress) publicUrl = url;
 
     return {
-      config, kiosk, clock, radio, anchoring, venueStatus, capacity, community: community?.reporter, checkin, beacon, gatt, app, url, beaconKeyPublished,
+      config, kiosk, clock, radio, anchoring, venueStatus, capacity, community, checkin, beacon, gatt, app, url, beaconKeyPublished,
       stop: () => stack.run(),
     };
   } catch (err) {

@@ -27,7 +27,7 @@ export const fleetServeCommand: CliCommand = {
   usage: `Examples:
   waymark fleet serve --rpc http://127.0.0.1:8545 --registry 0x5FbD... --port 42069
   DATABASE_URL=postgres://fleet@localhost/fleet waymark fleet serve --rpc https://rpc.example --registry 0x... --from-block 1200
-Pages: / (dashboard), /v1/fleet, /v1/exposures?region=&since=, /v1/batches/hourly, /graphql, /ready.`,
+Pages: / (dashboard), /v1/fleet, /v1/exposures?region=&since=, /v1/crowding?region=&since=, /v1/batches/hourly, /graphql, /ready.`,
   async run({ values }, io) {
     const rpc = urlFlag(values, 'rpc', { required: 'URL' });
     const registry = addressFlag(values, 'registry', { required: 'ADDRESS' });
